@@ -1,0 +1,152 @@
+package policy
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// AnnotationGPUTypeIDs pins the GPU types to try, in order; every other
+// filter (cloud, VRAM, count, price cap, stock, data centers) still applies.
+const AnnotationGPUTypeIDs = "runpod.io/gpu-type-ids"
+
+func parseGPUTypeIDs(v string, a *Annotations) string {
+	ids := splitList(v)
+	if len(ids) == 0 {
+		return fmt.Sprintf("%q lists no GPU type ids", v)
+	}
+	for _, id := range ids {
+		if len(id) > 256 || strings.ContainsFunc(id, func(r rune) bool { return !unicode.IsPrint(r) }) {
+			return fmt.Sprintf("%q is not a GPU type id", id)
+		}
+	}
+	a.GPUTypeIDs = ids
+	return ""
+}
+
+// gpuDemand is everything the GPU choice depends on besides the catalog.
+type gpuDemand struct {
+	Count       int
+	Cloud       runpodapi.Cloud
+	MinMemoryGB int      // 0 = no floor
+	MaxPrice    float64  // per GPU $/h; 0 = no cap
+	CapSource   string   // who set MaxPrice, for messages
+	Pinned      []string // nil = any type
+	DataCenters []string // nil = let RunPod choose
+}
+
+// gpuOption is one (GPU type, data center) to try; DataCenter "" lets RunPod choose.
+type gpuOption struct {
+	GPU          *runpodapi.GpuType
+	DataCenter   string
+	Availability runpodapi.AvailabilityLevel
+	PerGPUPrice  float64 // $/h in the demand's cloud
+	pinRank      int
+	dcRank       int
+}
+
+// priceEpsilon absorbs float noise when comparing a price with the cap.
+const priceEpsilon = 1e-9
+
+// chooseGPUs filters the catalog in a fixed order (pinned ids, cloud, VRAM,
+// count, price cap, stock, data centers) and orders what is left: by price,
+// then stock (HIGH > MEDIUM > LOW), then GPU type id and data-center order; a
+// pinned list keeps its own order instead. It returns the options and a one-line
+// explanation, or an ErrNoCandidates *Error naming the filter that removed the last type.
+func chooseGPUs(catalog []runpodapi.GpuType, d gpuDemand) ([]gpuOption, string, error) {
+	types, missing, err := pinnedTypes(catalog, d.Pinned)
+	if err != nil {
+		return nil, "", err
+	}
+	w := winnow{demand: d, types: types}
+	steps := []func() error{w.byCloud, w.byMemory, w.byCount, w.byPrice, w.byStock}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, "", err
+		}
+	}
+	opts, err := w.options()
+	if err != nil {
+		return nil, "", err
+	}
+	sortOptions(opts, d.Pinned != nil)
+	return opts, w.explain(opts, missing), nil
+}
+
+// pinnedTypes returns the catalog types to consider, in pinned order when
+// pinned, and the pinned ids the catalog does not have.
+func pinnedTypes(catalog []runpodapi.GpuType, pinned []string) ([]*runpodapi.GpuType, []string, error) {
+	var types []*runpodapi.GpuType
+	if pinned == nil {
+		for i := range catalog {
+			types = append(types, &catalog[i])
+		}
+		if len(types) == 0 {
+			return nil, nil, noCandidates("GPU choice", "the RunPod GPU catalog is empty")
+		}
+		return types, nil, nil
+	}
+	var missing []string
+	for _, id := range pinned {
+		i := slices.IndexFunc(catalog, func(g runpodapi.GpuType) bool { return strings.EqualFold(g.ID, id) })
+		if i < 0 {
+			missing = append(missing, id)
+			continue
+		}
+		if !slices.Contains(types, &catalog[i]) {
+			types = append(types, &catalog[i])
+		}
+	}
+	if len(types) == 0 {
+		return nil, nil, noCandidates("GPU choice", fmt.Sprintf(
+			"none of the GPU types pinned by %s (%s) is in the RunPod catalog", AnnotationGPUTypeIDs, strings.Join(missing, ", ")))
+	}
+	return types, missing, nil
+}
+
+func sortOptions(opts []gpuOption, pinned bool) {
+	slices.SortStableFunc(opts, func(a, b gpuOption) int {
+		if pinned {
+			if c := cmp.Compare(a.pinRank, b.pinRank); c != 0 {
+				return c
+			}
+		} else if c := cmp.Compare(a.PerGPUPrice, b.PerGPUPrice); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Availability.Rank(), a.Availability.Rank()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.GPU.ID, b.GPU.ID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.dcRank, b.dcRank)
+	})
+}
+
+// bestStock is the highest stock level a type reports, overall or in any data center.
+func bestStock(g *runpodapi.GpuType) runpodapi.AvailabilityLevel {
+	best := g.Availability
+	for _, dc := range g.DataCenters {
+		if dc.Availability.Rank() > best.Rank() {
+			best = dc.Availability
+		}
+	}
+	if best.Rank() == 0 {
+		return runpodapi.AvailabilityNone
+	}
+	return best
+}
+
+// money formats a $/h figure with at least two decimals: $0.5 → "$0.50/h".
+func money(v float64) string {
+	s := fmt.Sprintf("%.4f", v)
+	s = strings.TrimRight(s, "0")
+	if i := strings.IndexByte(s, '.'); len(s)-i-1 < 2 {
+		s += strings.Repeat("0", 2-(len(s)-i-1))
+	}
+	return "$" + s + "/h"
+}

@@ -1,0 +1,43 @@
+package policy
+
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// Ownership env: set on every RunPod pod the plan creates. RunPod pods carry
+// no labels; the name and these variables are the only markers a client
+// controls, and both come back from GET /v2/pods. Users may not set variables
+// under OwnershipEnvPrefix.
+const (
+	OwnershipEnvPrefix = "RUNPOD_KUBELET_"
+	EnvClusterID       = OwnershipEnvPrefix + "CLUSTER_ID"
+	EnvNodeName        = OwnershipEnvPrefix + "NODE_NAME"
+	EnvPodNamespace    = OwnershipEnvPrefix + "POD_NAMESPACE"
+	EnvPodName         = OwnershipEnvPrefix + "POD_NAME"
+	EnvPodUID          = OwnershipEnvPrefix + "POD_UID"
+)
+
+// ownershipEnv marks a RunPod pod as the one for this Kubernetes pod.
+func ownershipEnv(clusterID, nodeName string, pod *corev1.Pod) map[string]string {
+	return map[string]string{
+		EnvClusterID:    clusterID,
+		EnvNodeName:     nodeName,
+		EnvPodNamespace: pod.Namespace,
+		EnvPodName:      pod.Name,
+		EnvPodUID:       string(pod.UID),
+	}
+}
+
+// Owned reports whether a listed RunPod pod was made by this cluster's node,
+// and for which Kubernetes pod: its name must match OwnedBy and its env must
+// carry the same cluster id, node name and pod UID. A garbage collector should
+// delete nothing this does not claim.
+func Owned(p *runpodapi.Pod, clusterID, nodeName string) (podUID string, ok bool) {
+	uid, ok := OwnedBy(p.Name, clusterID, nodeName)
+	if !ok || p.Env[EnvClusterID] != clusterID || p.Env[EnvNodeName] != nodeName || p.Env[EnvPodUID] != uid {
+		return "", false
+	}
+	return uid, true
+}

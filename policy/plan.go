@@ -1,0 +1,182 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// DefaultCPUFlavorID is the CPU flavor of CPU pods when the node names none.
+const DefaultCPUFlavorID = "cpu3c"
+
+// NodeSettings is the part of the kubelet's configuration the policy obeys.
+type NodeSettings struct {
+	ClusterID     string          // names RunPod pods; required
+	NodeName      string          // the virtual node; required
+	MaxGPUPrice   float64         // per-GPU $/h cap (MAX_GPU_PRICE); 0 = no cap
+	DataCenterIDs []string        // allow-list; empty = any data center
+	CloudType     runpodapi.Cloud // default cloud; "" = SECURE
+	CPUFlavorID   string          // flavor of CPU pods; "" = DefaultCPUFlavorID
+}
+
+// Input is everything one placement decision depends on.
+type Input struct {
+	// Pod is the pod as virtual-kubelet hands it to the provider, env resolved.
+	Pod *corev1.Pod
+	// StoredPod is the pod as stored in the API server, before env resolution
+	// (optional). Env names its container declares are never dropped as service links.
+	StoredPod *corev1.Pod
+	// Job is the Job named by the pod's ownerReference of kind Job (optional).
+	Job *batchv1.Job
+	// Services are the cluster's Services (optional), to recognise the
+	// service-link variables the pod controller added to the env.
+	Services []corev1.Service
+	Node     NodeSettings
+	// Catalog is GET /v2/catalog/gpus?include=AVAILABILITY&product=POD with the
+	// count and cloud CatalogQueryFor returns. Unused for CPU pods.
+	Catalog []runpodapi.GpuType
+}
+
+// PlacementPlan is what to ask RunPod for, best candidate first.
+type PlacementPlan struct {
+	Name              string          // RunPod pod name, same in every candidate
+	GPUCount          int             // 0 for a CPU pod
+	Cloud             runpodapi.Cloud // cloud tier of every candidate
+	Candidates        []Candidate     // try in order; never empty
+	Explanation       string          // one line for a Kubernetes Event
+	DroppedContainers []string        // containers not run (runpod.io/drop-containers)
+	DroppedEnv        []string        // service-link variables removed, sorted
+}
+
+// Candidate is one complete, spec-valid create request and why it ranks where it does.
+type Candidate struct {
+	Request      runpodapi.CreatePodRequest
+	GpuTypeID    string                      // "" for a CPU pod
+	DataCenterID string                      // "" = RunPod chooses
+	HourlyCost   float64                     // per pod: per-GPU list price × count; 0 = unknown (CPU)
+	Availability runpodapi.AvailabilityLevel // catalog stock; "" for a CPU pod
+}
+
+// CatalogQuery is the catalog read a plan needs: GPU count and cloud.
+type CatalogQuery struct {
+	GPUCount int             // 0 = CPU pod, no catalog needed
+	Cloud    runpodapi.Cloud // the cloud to ask for
+}
+
+// CatalogQueryFor says which catalog snapshot Plan needs for this input.
+func CatalogQueryFor(in Input) (CatalogQuery, error) {
+	d, err := demandOf(in)
+	if err != nil {
+		return CatalogQuery{}, err
+	}
+	return CatalogQuery{GPUCount: d.gpus, Cloud: d.cloud}, nil
+}
+
+// Plan decides what to ask RunPod for. Errors wrapping ErrRefused or
+// ErrNoCandidates are for the user (put them in an Event); others mean the
+// caller passed inconsistent input.
+func Plan(in Input) (*PlacementPlan, error) {
+	d, err := demandOf(in)
+	if err != nil {
+		return nil, err
+	}
+	base, dropped, err := baseRequest(in, d)
+	if err != nil {
+		return nil, err
+	}
+	plan := &PlacementPlan{Name: base.Name, GPUCount: d.gpus, Cloud: d.cloud,
+		DroppedContainers: d.dropped, DroppedEnv: dropped}
+	if d.gpus == 0 {
+		err = planCPU(plan, base, in.Node, d)
+	} else {
+		err = planGPU(plan, base, in, d)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// demand is the pod's ask, read from its annotations, container and resources.
+type demand struct {
+	ann         Annotations
+	container   *corev1.Container
+	dropped     []string
+	gpus        int
+	cloud       runpodapi.Cloud
+	dataCenters []string
+}
+
+func demandOf(in Input) (*demand, error) {
+	if err := checkInput(in); err != nil {
+		return nil, err
+	}
+	var jobAnn map[string]string
+	if in.Job != nil {
+		jobAnn = in.Job.Annotations
+	}
+	ann, err := ParseAnnotations(in.Pod.Annotations, jobAnn)
+	if err != nil {
+		return nil, err
+	}
+	d := &demand{ann: ann, cloud: ann.CloudType}
+	if d.cloud == "" {
+		d.cloud = in.Node.CloudType
+	}
+	if d.cloud == "" {
+		d.cloud = runpodapi.CloudSecure
+	}
+	if d.container, d.dropped, err = selectContainer(in.Pod, &d.ann); err != nil {
+		return nil, err
+	}
+	if d.gpus, err = gpuCount(d.container); err != nil {
+		return nil, err
+	}
+	if d.dataCenters, err = allowedDataCenters(in.Node.DataCenterIDs, &d.ann); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// checkInput rejects input the caller got wrong (not the user): plain errors.
+func checkInput(in Input) error {
+	n := in.Node
+	switch {
+	case in.Pod == nil:
+		return errors.New("plan RunPod pod: no pod given")
+	case n.ClusterID == "" || n.NodeName == "":
+		return fmt.Errorf("plan RunPod pod for %s/%s: node settings need a cluster id and a node name", in.Pod.Namespace, in.Pod.Name)
+	case math.IsNaN(n.MaxGPUPrice) || n.MaxGPUPrice < 0:
+		return fmt.Errorf("plan RunPod pod for %s/%s: node MAX_GPU_PRICE %v is not a price", in.Pod.Namespace, in.Pod.Name, n.MaxGPUPrice)
+	case n.CloudType != "" && n.CloudType != runpodapi.CloudSecure && n.CloudType != runpodapi.CloudCommunity:
+		return fmt.Errorf("plan RunPod pod for %s/%s: node cloud type %q is not SECURE or COMMUNITY", in.Pod.Namespace, in.Pod.Name, n.CloudType)
+	case in.Job != nil && !ownedByJob(in.Pod, in.Job):
+		return fmt.Errorf("plan RunPod pod for %s/%s: Job %q does not own the pod", in.Pod.Namespace, in.Pod.Name, in.Job.Name)
+	}
+	return nil
+}
+
+// OwningJobName is the name of the Job that owns the pod, if one does.
+func OwningJobName(pod *corev1.Pod) (string, bool) {
+	for _, ref := range pod.OwnerReferences {
+		if ref.Kind == "Job" && (ref.APIVersion == "" || ref.APIVersion == batchv1.SchemeGroupVersion.String()) {
+			return ref.Name, true
+		}
+	}
+	return "", false
+}
+
+func ownedByJob(pod *corev1.Pod, job *batchv1.Job) bool {
+	for _, ref := range pod.OwnerReferences {
+		if ref.Kind == "Job" && ref.Name == job.Name && (ref.UID == "" || job.UID == "" || ref.UID == job.UID) &&
+			(job.Namespace == "" || job.Namespace == pod.Namespace) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,167 @@
+package policy
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// DefaultVolumeMountPath is where a network volume is mounted when the pod
+// names none (RunPod's own convention).
+const DefaultVolumeMountPath = "/workspace"
+
+// baseRequest is the create body every candidate shares: everything but the
+// compute block and the data center. It also returns the env names dropped
+// as service links.
+func baseRequest(in Input, d *demand) (runpodapi.CreatePodRequest, []string, error) {
+	var req runpodapi.CreatePodRequest
+	name, err := Name(in.Node.ClusterID, in.Node.NodeName, string(in.Pod.UID))
+	if err != nil {
+		return req, nil, fmt.Errorf("plan RunPod pod for %s/%s: %w", in.Pod.Namespace, in.Pod.Name, err)
+	}
+	c, a := d.container, &d.ann
+	if c.Image == "" && a.TemplateID == "" {
+		return req, nil, refused(fmt.Sprintf("container %q", c.Name),
+			fmt.Sprintf("has no image; set one or name a RunPod template in %s", AnnotationTemplateID))
+	}
+	full, err := resolvedEnv(c)
+	if err != nil {
+		return req, nil, err
+	}
+	env, dropped := dropServiceLinks(full, serviceLinkEnv(in.Pod, in.Services), declaredEnvNames(in.StoredPod, c.Name))
+	maps.Copy(env, ownershipEnv(in.Node.ClusterID, in.Node.NodeName, in.Pod))
+	ports, err := podPorts(c, a)
+	if err != nil {
+		return req, nil, err
+	}
+	req = runpodapi.CreatePodRequest{
+		Name:       name,
+		Image:      c.Image,
+		Args:       argsString(c, full),
+		Disk:       a.ContainerDiskGB,
+		Env:        env,
+		Ports:      ports,
+		Registry:   a.RegistryAuthID,
+		Cloud:      d.cloud,
+		TemplateID: a.TemplateID,
+	}
+	if a.NetworkVolumeID != "" {
+		path := a.VolumeMountPath
+		if path == "" {
+			path = DefaultVolumeMountPath
+		}
+		req.Mounts = &runpodapi.Mounts{Network: []runpodapi.NetworkMount{{VolumeID: a.NetworkVolumeID, Path: path}}}
+	}
+	return req, dropped, nil
+}
+
+// planGPU fills the plan with one candidate per GPU option.
+func planGPU(plan *PlacementPlan, base runpodapi.CreatePodRequest, in Input, d *demand) error {
+	a := &d.ann
+	gd := gpuDemand{
+		Count:       d.gpus,
+		Cloud:       d.cloud,
+		MinMemoryGB: a.RequiredGPUMemoryGB,
+		MaxPrice:    in.Node.MaxGPUPrice,
+		CapSource:   "node MAX_GPU_PRICE",
+		Pinned:      a.GPUTypeIDs,
+		DataCenters: d.dataCenters,
+	}
+	if a.MaxPrice > 0 && (gd.MaxPrice == 0 || a.MaxPrice < gd.MaxPrice) {
+		gd.MaxPrice, gd.CapSource = a.MaxPrice, a.field(AnnotationMaxPrice)
+	}
+	opts, explanation, err := chooseGPUs(in.Catalog, gd)
+	if err != nil {
+		return err
+	}
+	for _, o := range opts {
+		req := cloneRequest(base)
+		req.Gpu = &runpodapi.CreateGpuConfig{
+			ID:                  o.GPU.ID,
+			Count:               d.gpus,
+			AllowedCudaVersions: slices.Clone(a.AllowedCUDAVersions),
+			MinCudaVersion:      a.MinCUDAVersion,
+		}
+		if o.DataCenter != "" {
+			req.DataCenterIDs = []string{o.DataCenter}
+		}
+		plan.Candidates = append(plan.Candidates, Candidate{
+			Request:      req,
+			GpuTypeID:    o.GPU.ID,
+			DataCenterID: o.DataCenter,
+			HourlyCost:   o.PerGPUPrice * float64(d.gpus),
+			Availability: o.Availability,
+		})
+	}
+	plan.Explanation = explanation + plan.notes()
+	return nil
+}
+
+// planCPU fills the plan of a pod without GPUs: one candidate per allowed data
+// center (or one letting RunPod choose), cost unknown.
+func planCPU(plan *PlacementPlan, base runpodapi.CreatePodRequest, node NodeSettings, d *demand) error {
+	a := &d.ann
+	for _, key := range []string{AnnotationRequiredGPUMemory, AnnotationGPUTypeIDs,
+		AnnotationAllowedCUDAVersions, AnnotationMinCUDAVersion} {
+		if a.isSet(key) {
+			return refused(a.field(key), fmt.Sprintf(
+				"is set but container %q requests no %s; add an %s limit or remove the annotation",
+				d.container.Name, ResourceGPU, ResourceGPU))
+		}
+	}
+	flavor := node.CPUFlavorID
+	if flavor == "" {
+		flavor = DefaultCPUFlavorID
+	}
+	vcpus := vcpuCount(d.container)
+	dcs := d.dataCenters
+	if len(dcs) == 0 {
+		dcs = []string{""}
+	}
+	for _, dc := range dcs {
+		req := cloneRequest(base)
+		req.Cpu = &runpodapi.CreateCpuConfig{ID: flavor, VcpuCount: vcpus}
+		if dc != "" {
+			req.DataCenterIDs = []string{dc}
+		}
+		plan.Candidates = append(plan.Candidates, Candidate{Request: req, DataCenterID: dc})
+	}
+	where := "RunPod chooses the data center"
+	if dcs[0] != "" {
+		where = "in " + strings.Join(dcs, ", ")
+	}
+	plan.Explanation = fmt.Sprintf("CPU pod: %s with %d vCPUs, %s", flavor, vcpus, where) + plan.notes()
+	return nil
+}
+
+// notes adds what the plan left out to the explanation.
+func (p *PlacementPlan) notes() string {
+	var s string
+	if len(p.DroppedContainers) > 0 {
+		s += fmt.Sprintf("; not run: %s", strings.Join(p.DroppedContainers, ", "))
+	}
+	if len(p.DroppedEnv) > 0 {
+		s += fmt.Sprintf("; dropped %d service-link variables", len(p.DroppedEnv))
+	}
+	return s
+}
+
+// cloneRequest deep-copies a request so candidates share no maps or slices.
+func cloneRequest(r runpodapi.CreatePodRequest) runpodapi.CreatePodRequest {
+	r.Env = maps.Clone(r.Env)
+	r.Ports = slices.Clone(r.Ports)
+	r.DataCenterIDs = slices.Clone(r.DataCenterIDs)
+	if r.Mounts != nil {
+		m := *r.Mounts
+		m.Network = slices.Clone(m.Network)
+		if m.Persistent != nil {
+			p := *m.Persistent
+			m.Persistent = &p
+		}
+		r.Mounts = &m
+	}
+	return r
+}
