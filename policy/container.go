@@ -135,3 +135,18 @@ func quoteAll(names []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// RunningContainer names the container a RunPod pod runs for this pod, given
+// the annotations of its owning Job (nil when none). Status reporting uses it
+// for pods adopted without a fresh plan.
+func RunningContainer(pod *corev1.Pod, jobAnnotations map[string]string) (string, error) {
+	a, err := ParseAnnotations(pod.Annotations, jobAnnotations)
+	if err != nil {
+		return "", err
+	}
+	c, _, err := selectContainer(pod, &a)
+	if err != nil {
+		return "", err
+	}
+	return c.Name, nil
+}

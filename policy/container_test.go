@@ -68,3 +68,26 @@ func TestSelectContainer(t *testing.T) {
 		})
 	}
 }
+
+func TestRunningContainer(t *testing.T) {
+	two := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}, {Name: "istio-proxy"}}}}
+	tests := []struct {
+		name    string
+		pod     *corev1.Pod
+		job     map[string]string
+		want    string
+		wantErr bool
+	}{
+		{"single", &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "main"}}}}, nil, "main", false},
+		{"sidecar dropped on the Job", two, map[string]string{AnnotationDropContainers: "istio-proxy"}, "app", false},
+		{"two without consent", two, nil, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := RunningContainer(tt.pod, tt.job)
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("RunningContainer = %q, %v; want %q, err %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}

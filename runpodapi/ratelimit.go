@@ -81,22 +81,21 @@ type rateGate struct {
 func newRateGate(defaultPerMinute int, now func() time.Time) *rateGate {
 	g := &rateGate{now: now, limiter: rate.NewLimiter(rate.Inf, 1)}
 	if defaultPerMinute > 0 {
-		g.limiter.SetLimit(rate.Limit(float64(defaultPerMinute) / 60))
-		g.limiter.SetBurst(burstFor(defaultPerMinute))
+		g.limiter = rate.NewLimiter(rate.Limit(float64(defaultPerMinute)/60), burstFor(defaultPerMinute))
 	}
 	return g
 }
 
-// burstFor lets a sixth of a minute's quota go out at once, so a reconcile
-// round or a handful of creates are not serialised one second apart.
-func burstFor(perMinute int) int {
-	return max(1, perMinute/6)
+// burstFor lets a whole short window's quota go out at once, as the server
+// allows; the sustained rate and the hard stop at r=0 do the pacing.
+func burstFor(perWindow int) int {
+	return max(1, perWindow)
 }
 
 // wait blocks until a request may be sent.
 func (g *rateGate) wait(ctx context.Context) error {
 	g.mu.Lock()
-	until := g.pausedUntil
+	until, lim := g.pausedUntil, g.limiter
 	g.mu.Unlock()
 	if d := until.Sub(g.now()); d > 0 {
 		t := time.NewTimer(d)
@@ -107,7 +106,7 @@ func (g *rateGate) wait(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-	if err := g.limiter.Wait(ctx); err != nil {
+	if err := lim.Wait(ctx); err != nil {
 		return fmt.Errorf("wait for RunPod rate limit: %w", err)
 	}
 	return nil
@@ -131,7 +130,7 @@ func (g *rateGate) observe(resp *http.Response) {
 	}
 	windows := make([]RateWindow, 0, max(len(state), len(policy)))
 	sustained := math.Inf(1)
-	perMinute, shortest := 0, time.Duration(0)
+	perWindow, shortest := 0, time.Duration(0)
 	for _, name := range windowOrder(policy, state) {
 		w := RateWindow{Name: name, Remaining: -1}
 		if p, ok := policy[name]; ok {
@@ -140,7 +139,7 @@ func (g *rateGate) observe(resp *http.Response) {
 				sustained = math.Min(sustained, float64(p.quota)/p.length.Seconds())
 				if shortest == 0 || p.length < shortest {
 					shortest = p.length
-					perMinute = int(float64(p.quota) * 60 / p.length.Seconds())
+					perWindow = p.quota
 				}
 			}
 		}
@@ -154,14 +153,29 @@ func (g *rateGate) observe(resp *http.Response) {
 		windows = append(windows, w)
 	}
 	g.budget = Budget{Windows: windows, Observed: now}
-	if !math.IsInf(sustained, 1) {
-		if l := rate.Limit(sustained); l != g.limiter.Limit() {
-			g.limiter.SetLimit(l)
-		}
-		if b := burstFor(perMinute); b != g.limiter.Burst() {
-			g.limiter.SetBurst(b)
+	if math.IsInf(sustained, 1) {
+		return
+	}
+	l, b := rate.Limit(sustained), burstFor(perWindow)
+	if l == g.limiter.Limit() && b == g.limiter.Burst() {
+		return
+	}
+	// A new quota: start a bucket holding what the shortest window has left,
+	// so the client neither bursts past the server nor waits for nothing.
+	lim := rate.NewLimiter(l, b)
+	if left := shortestRemaining(windows, shortest); left >= 0 && left < b {
+		lim.AllowN(now, b-left)
+	}
+	g.limiter = lim
+}
+
+func shortestRemaining(windows []RateWindow, shortest time.Duration) int {
+	for _, w := range windows {
+		if w.Length == shortest {
+			return w.Remaining
 		}
 	}
+	return -1
 }
 
 func (g *rateGate) snapshot() Budget {

@@ -67,8 +67,8 @@ func TestRateGateObserve(t *testing.T) {
 	if got := g.limiter.Limit(); got != rate.Limit(1) {
 		t.Errorf("limit = %v, want 1/s (the hour window is the tighter sustained rate)", got)
 	}
-	if got := g.limiter.Burst(); got != 20 {
-		t.Errorf("burst = %d, want 20 (a sixth of the minute quota)", got)
+	if got := g.limiter.Burst(); got != 120 {
+		t.Errorf("burst = %d, want 120 (the minute window's quota)", got)
 	}
 	if want := now.Add(7 * time.Second); !g.pausedUntil.Equal(want) {
 		t.Errorf("pausedUntil = %v, want %v (minute window exhausted)", g.pausedUntil, want)

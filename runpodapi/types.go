@@ -222,17 +222,20 @@ type CreatePodRequest struct {
 }
 
 // UpdatePodRequest is the body of PATCH /v2/pods/{id} (spec: UpdatePodRequest).
-// Only non-nil fields are sent.
+// Only non-nil, non-empty fields are sent, so it cannot express the spec's
+// explicit clears (`ports: []`, `registry: null`); runpod-kubelet needs none.
 type UpdatePodRequest struct {
-	Name     *string           `json:"name,omitempty"`
-	Image    *string           `json:"image,omitempty"`
-	Args     *string           `json:"args,omitempty"`
-	Disk     *int              `json:"disk,omitempty"`
-	Env      map[string]string `json:"env,omitempty"`
-	Ports    []string          `json:"ports,omitempty"`
-	Registry *string           `json:"registry,omitempty"`
-	Locked   *bool             `json:"locked,omitempty"`
-	Mounts   *Mounts           `json:"mounts,omitempty"`
+	GlobalNetworking *bool             `json:"globalNetworking,omitempty"`
+	TemplateID       *string           `json:"templateId,omitempty"`
+	Name             *string           `json:"name,omitempty"`
+	Image            *string           `json:"image,omitempty"`
+	Args             *string           `json:"args,omitempty"`
+	Disk             *int              `json:"disk,omitempty"`
+	Env              map[string]string `json:"env,omitempty"`
+	Ports            []string          `json:"ports,omitempty"`
+	Registry         *string           `json:"registry,omitempty"`
+	Locked           *bool             `json:"locked,omitempty"`
+	Mounts           *Mounts           `json:"mounts,omitempty"`
 }
 
 // PodActionRequest is the body of POST /v2/pods/{id}/action (spec: PodActionRequest).

@@ -1,0 +1,219 @@
+package simulator
+
+import (
+	"bytes"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// sharedSpecPath is the spec every engineer works from, relative to this package.
+const sharedSpecPath = "../../../shared/runpod/openapi-v2.json"
+
+// responseSchemas compiles the response schemas from the shared spec, or from
+// the embedded copy when the shared file is absent.
+func responseSchemas(t *testing.T) map[string]*jsonschema.Schema {
+	t.Helper()
+	doc, err := os.ReadFile(sharedSpecPath)
+	if err != nil {
+		t.Logf("shared spec not readable (%v); validating against the embedded copy", err)
+		doc = specJSON
+	}
+	schemas, err := CompileSpecSchemas(doc, "ListPodsResponse", "Pod", "ListGpuTypesResponse", "ListDataCentersResponse", "ErrorResponse")
+	if err != nil {
+		t.Fatalf("compile response schemas: %v", err)
+	}
+	return schemas
+}
+
+// conformancePods makes a pod in every status, GPU and CPU, with and
+// without ports and mounts. It returns their ids by role.
+func conformancePods(t *testing.T, sim *Simulator, clock *fakeClock) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	full := gpuRequest("full", rtx4090, 2)
+	full.Ports = []string{"8888/http", "22/tcp"}
+	full.Env = map[string]string{"MODEL": "llama"}
+	full.Mounts = &runpodapi.Mounts{Persistent: &runpodapi.PersistentMount{Size: 20, Path: "/workspace"}}
+	full.Registry, full.StartJupyter, full.GlobalNetworking = "reg-1", true, true
+	ids["running"] = mustSeed(t, sim, full).ID
+	cpu := cpuRequest("cpu", 8)
+	cpu.Mounts = &runpodapi.Mounts{Network: []runpodapi.NetworkMount{{VolumeID: "vol_abc", Path: "/runpod-volume"}}}
+	ids["cpu-running"] = mustSeed(t, sim, cpu).ID
+	ids["cpu-bare"] = mustSeed(t, sim, cpuRequest("cpu-bare", 2)).ID
+	community := gpuRequest("community", "NVIDIA GeForce RTX 3090", 1)
+	community.Cloud = runpodapi.CloudCommunity
+	ids["community"] = mustSeed(t, sim, community).ID
+	ids["exited"] = mustSeed(t, sim, gpuRequest("exited", rtx4090, 1)).ID
+	failing := gpuRequest("failing", rtx4090, 1)
+	failing.Env = map[string]string{EnvFailAfter: "1s"}
+	ids["error"] = mustSeed(t, sim, failing).ID
+	clock.Advance(20 * time.Second)
+	if err := sim.SetStatus(ids["exited"], runpodapi.StatusExited); err != nil {
+		t.Fatal(err)
+	}
+	ids["starting"] = mustSeed(t, sim, gpuRequest("starting", rtx4090, 1)).ID
+	clock.Advance(12 * time.Second)
+	ids["provisioning"] = mustSeed(t, sim, gpuRequest("provisioning", rtx4090, 1)).ID
+	want := map[string]runpodapi.PodStatus{
+		"running": runpodapi.StatusRunning, "cpu-running": runpodapi.StatusRunning, "exited": runpodapi.StatusExited,
+		"error": runpodapi.StatusError, "starting": runpodapi.StatusStarting, "provisioning": runpodapi.StatusProvisioning,
+	}
+	for role, st := range want {
+		if got := mustPod(t, sim, ids[role]).Status; got != st {
+			t.Fatalf("%s pod is %s, want %s", role, got, st)
+		}
+	}
+	return ids
+}
+
+func TestResponsesConformToSpec(t *testing.T) {
+	schemas := responseSchemas(t)
+	sim, clock := newTestSim(t, func(o *Options) { o.Quota = Quota{Minute: 1000, Hour: 10000, Day: 100000} })
+	ids := conformancePods(t, sim, clock)
+	podPath := func(role string) string { return "/v2/pods/" + ids[role] }
+	type tc struct {
+		name         string
+		method, path string
+		body         any
+		setup        func()
+		code         int
+		schema       string // "" = no body
+	}
+	cases := []tc{
+		{name: "list pods", method: "GET", path: "/v2/pods", code: 200, schema: "ListPodsResponse"},
+		{name: "create gpu pod", method: "POST", path: "/v2/pods", body: gpuRequest("new", rtx4090, 1), code: 201, schema: "Pod"},
+		{name: "create cpu pod", method: "POST", path: "/v2/pods", body: cpuRequest("new-cpu", 2), code: 201, schema: "Pod"},
+		{name: "patch", method: "PATCH", path: podPath("running"), body: map[string]any{"name": "renamed", "ports": []string{"22/tcp"}, "registry": nil}, code: 200, schema: "Pod"},
+		{name: "action stop", method: "POST", path: podPath("starting") + "/action", body: map[string]string{"action": "stop"}, code: 200, schema: "Pod"},
+		{name: "action start", method: "POST", path: podPath("error") + "/action", body: map[string]string{"action": "start"}, code: 200, schema: "Pod"},
+		{name: "action terminate", method: "POST", path: podPath("cpu-bare") + "/action", body: map[string]string{"action": "terminate"}, code: 204},
+		{name: "delete", method: "DELETE", path: podPath("community"), code: 204},
+		{name: "catalog gpus", method: "GET", path: "/v2/catalog/gpus", code: 200, schema: "ListGpuTypesResponse"},
+		{name: "catalog gpus availability", method: "GET", path: "/v2/catalog/gpus?include=AVAILABILITY&product=POD&count=2", code: 200, schema: "ListGpuTypesResponse"},
+		{name: "catalog gpus community", method: "GET", path: "/v2/catalog/gpus?include=AVAILABILITY&product=POD,SERVERLESS&cloud=COMMUNITY&minCudaVersion=12", code: 200, schema: "ListGpuTypesResponse"},
+		{name: "datacenters", method: "GET", path: "/v2/catalog/datacenters", code: 200, schema: "ListDataCentersResponse"},
+		{name: "datacenters availability", method: "GET", path: "/v2/catalog/datacenters?include=GPU_AVAILABILITY,CPU_AVAILABILITY", code: 200, schema: "ListDataCentersResponse"},
+		{name: "400 unknown gpu", method: "POST", path: "/v2/pods", body: gpuRequest("x", "NVIDIA B300", 1), code: 400, schema: "ErrorResponse"},
+		{name: "400 capacity", method: "POST", path: "/v2/pods", body: gpuRequest("x", rtx4090, 1), setup: func() {
+			for _, dc := range []string{"US-TX-3", "US-KS-2", "EU-RO-1", "CA-MTL-1", "EU-SE-1"} {
+				sim.SetCapacity(rtx4090, dc, 0)
+			}
+		}, code: 400, schema: "ErrorResponse"},
+		{name: "400 catalog", method: "GET", path: "/v2/catalog/gpus?include=AVAILABILITY", code: 400, schema: "ErrorResponse"},
+		{name: "404 pod", method: "GET", path: "/v2/pods/nope", code: 404, schema: "ErrorResponse"},
+		{name: "404 route", method: "GET", path: "/v2/nope", code: 404, schema: "ErrorResponse"},
+		{name: "405", method: "PUT", path: "/v2/pods", code: 405, schema: "ErrorResponse"},
+		{name: "409", method: "POST", path: podPath("exited") + "/action", body: map[string]string{"action": "stop"}, code: 409, schema: "ErrorResponse"},
+		{name: "422", method: "POST", path: "/v2/pods", body: `{"bogus":1}`, code: 422, schema: "ErrorResponse"},
+		{name: "500 create", method: "POST", path: "/v2/pods", body: cpuRequest("x", 2), setup: func() { sim.SetFaults(Faults{CreateThen500: 1}) }, code: 500, schema: "ErrorResponse"},
+		{name: "503 outage", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{OutageUntil: clock.Now().Add(time.Second)}) }, code: 503, schema: "ErrorResponse"},
+		{name: "5xx", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{ErrorRate: 1}) }, schema: "ErrorResponse"},
+		{name: "429 storm", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{RateLimitStorm: true}) }, code: 429, schema: "ErrorResponse"},
+		{name: "list after changes", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{}); clock.Advance(time.Minute) }, code: 200, schema: "ListPodsResponse"},
+	}
+	for _, role := range []string{"running", "cpu-running", "exited", "error", "starting", "provisioning"} {
+		cases = append(cases, tc{name: "get " + role, method: "GET", path: podPath(role), code: 200, schema: "Pod"})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.setup != nil {
+				c.setup()
+			}
+			rec := call(t, sim, c.method, c.path, c.body)
+			if c.code != 0 {
+				wantStatus(t, rec, c.code)
+			} else if rec.Code < 500 {
+				t.Fatalf("status %d, want 5xx", rec.Code)
+			}
+			if rec.Header().Get("RateLimit") == "" {
+				t.Fatalf("authenticated response without RateLimit header")
+			}
+			if c.schema == "" {
+				if rec.Body.Len() != 0 {
+					t.Fatalf("%d answered a body: %q", rec.Code, rec.Body.String())
+				}
+				return
+			}
+			wantType := "application/json"
+			if c.schema == "ErrorResponse" {
+				wantType = "application/problem+json"
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != wantType {
+				t.Fatalf("Content-Type = %q, want %q", ct, wantType)
+			}
+			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(rec.Body.Bytes()))
+			if err != nil {
+				t.Fatalf("body is not JSON: %v\n%s", err, rec.Body.String())
+			}
+			if err := schemas[c.schema].Validate(inst); err != nil {
+				t.Fatalf("response does not validate against %s: %v\n%s", c.schema, err, rec.Body.String())
+			}
+		})
+	}
+	// 401 has no RateLimit headers, so it is checked apart.
+	rec := callWith(t, sim, "GET", "/v2/pods", nil, nil)
+	inst, _ := jsonschema.UnmarshalJSON(bytes.NewReader(rec.Body.Bytes()))
+	if err := schemas["ErrorResponse"].Validate(inst); rec.Code != 401 || err != nil {
+		t.Fatalf("401 = %d %v", rec.Code, err)
+	}
+}
+
+// TestEveryStatusValidates renders each status of GPU and CPU pods against the Pod schema.
+func TestEveryStatusValidates(t *testing.T) {
+	sch := responseSchemas(t)["Pod"]
+	sim, _ := newTestSim(t, nil)
+	for _, req := range []runpodapi.CreatePodRequest{gpuRequest("g", rtx4090, 1), cpuRequest("c", 2)} {
+		id := mustSeed(t, sim, req).ID
+		for _, st := range []runpodapi.PodStatus{runpodapi.StatusProvisioning, runpodapi.StatusStarting, runpodapi.StatusRunning, runpodapi.StatusExited, runpodapi.StatusError} {
+			if err := sim.SetStatus(id, st); err != nil {
+				t.Fatal(err)
+			}
+			rec := call(t, sim, "GET", "/v2/pods/"+id, nil)
+			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(rec.Body.Bytes()))
+			if err == nil {
+				err = sch.Validate(inst)
+			}
+			if err != nil {
+				t.Fatalf("%s %s pod: %v\n%s", req.Name, st, err, rec.Body.String())
+			}
+		}
+	}
+}
+
+func TestEmbeddedSpecMatchesShared(t *testing.T) {
+	shared, err := os.ReadFile(sharedSpecPath)
+	if err != nil {
+		t.Skipf("shared spec not available: %v", err)
+	}
+	if !bytes.Equal(shared, specJSON) {
+		t.Fatalf("spec/openapi-v2.json differs from %s; copy it again", sharedSpecPath)
+	}
+}
+
+// TestSchemaCatchesViolations guards the conformance tests: broken pods must fail.
+func TestSchemaCatchesViolations(t *testing.T) {
+	sch := responseSchemas(t)["Pod"]
+	sim, _ := newTestSim(t, nil)
+	body := call(t, sim, "POST", "/v2/pods", gpuRequest("g", rtx4090, 1)).Body.String()
+	for _, tc := range []struct{ name, from, to string }{
+		{"env missing", `"env":{},`, ``},
+		{"unknown status", `"status":"PROVISIONING"`, `"status":"DONE"`},
+		{"actions null", `"actions":["stop","terminate"]`, `"actions":null`},
+	} {
+		broken := bytes.Replace([]byte(body), []byte(tc.from), []byte(tc.to), 1)
+		if bytes.Equal(broken, []byte(body)) {
+			t.Fatalf("%s: %q not found in %s", tc.name, tc.from, body)
+		}
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(broken))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if sch.Validate(inst) == nil {
+			t.Fatalf("%s: the Pod schema accepted %s", tc.name, broken)
+		}
+	}
+}
