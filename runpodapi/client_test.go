@@ -147,14 +147,26 @@ func TestRetryTable(t *testing.T) {
 			problemAnswer(500, "Internal Server Error", "x"), func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }},
 			func(c *Client) error { return c.DeletePod(context.Background(), "p1") }, 2, nil},
 		{"create is not retried on 500", []func(http.ResponseWriter, *http.Request){problemAnswer(500, "Internal Server Error", "x"), created},
-			func(c *Client) error { _, err := c.CreatePod(context.Background(), CreatePodRequest{Name: "n1"}); return err }, 1, ErrCreateUncertain},
+			func(c *Client) error {
+				_, err := c.CreatePod(context.Background(), CreatePodRequest{Name: "n1"})
+				return err
+			}, 1, ErrCreateUncertain},
 		{"create is not retried on a dropped connection", []func(http.ResponseWriter, *http.Request){dropConnection, created},
-			func(c *Client) error { _, err := c.CreatePod(context.Background(), CreatePodRequest{Name: "n1"}); return err }, 1, ErrCreateUncertain},
+			func(c *Client) error {
+				_, err := c.CreatePod(context.Background(), CreatePodRequest{Name: "n1"})
+				return err
+			}, 1, ErrCreateUncertain},
 		{"create waits out a 429", []func(http.ResponseWriter, *http.Request){
 			problemAnswer(429, "Too Many Requests", "minute", "Retry-After", "0"), created},
-			func(c *Client) error { _, err := c.CreatePod(context.Background(), CreatePodRequest{Name: "n1"}); return err }, 2, nil},
+			func(c *Client) error {
+				_, err := c.CreatePod(context.Background(), CreatePodRequest{Name: "n1"})
+				return err
+			}, 2, nil},
 		{"create 400 goes to the caller", []func(http.ResponseWriter, *http.Request){problemAnswer(400, "Bad Request", "no capacity"), created},
-			func(c *Client) error { _, err := c.CreatePod(context.Background(), CreatePodRequest{Name: "n1"}); return err }, 1, ErrRejected},
+			func(c *Client) error {
+				_, err := c.CreatePod(context.Background(), CreatePodRequest{Name: "n1"})
+				return err
+			}, 1, ErrRejected},
 		{"action is not retried on 500", []func(http.ResponseWriter, *http.Request){problemAnswer(500, "Internal Server Error", "x"), ok},
 			func(c *Client) error { _, err := c.PodAction(context.Background(), "p1", ActionStart); return err }, 1, ErrTransient},
 	}
