@@ -68,10 +68,16 @@ type CatalogQuery struct {
 	Cloud    runpodapi.Cloud // the cloud to ask for
 }
 
-// CatalogQueryFor says which catalog snapshot Plan needs for this input.
+// CatalogQueryFor says which catalog snapshot Plan needs for this input. It
+// runs every check that does not need the catalog first (annotations,
+// containers, ports, env, command), so a pod refused for its own content
+// costs no RunPod call.
 func CatalogQueryFor(in Input) (CatalogQuery, error) {
 	d, err := demandOf(in)
 	if err != nil {
+		return CatalogQuery{}, err
+	}
+	if _, _, err := baseRequest(in, d); err != nil {
 		return CatalogQuery{}, err
 	}
 	return CatalogQuery{GPUCount: d.gpus, Cloud: d.cloud}, nil

@@ -22,8 +22,9 @@ func retryIdempotent(ctx context.Context, resp *http.Response, err error) (bool,
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
-		return retryAfterFits(ctx, resp), nil
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) &&
+		!retryAfterFits(ctx, resp) {
+		return false, nil // an outage announced past our deadline: report it now
 	}
 	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 }

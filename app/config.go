@@ -1,0 +1,400 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/kelseyhightower/envconfig"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/tools/leaderelection"
+
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// Config is the kubelet's whole configuration. Each field is one environment
+// variable (its envconfig tag); six of them also take a flag (flags.go). The
+// README's Configuration table is tested against these tags.
+type Config struct {
+	// Kubeconfig is the kubeconfig path; empty means in-cluster credentials.
+	Kubeconfig string `envconfig:"KUBECONFIG"`
+	// APIKey is the RunPod API key; it prints as [REDACTED] under every verb.
+	APIKey runpodapi.APIKey `envconfig:"RUNPOD_API_KEY"`
+	// APIKeyFile holds the key instead (a mounted Secret); Load reads it into APIKey.
+	APIKeyFile string `envconfig:"RUNPOD_API_KEY_FILE"`
+	// APIURL is RunPod's API server; the client adds /v2.
+	APIURL string `envconfig:"RUNPOD_API_URL" default:"https://api.runpod.io"`
+	// NodeName is the virtual node's name.
+	NodeName string `envconfig:"NODE_NAME" default:"virtual-runpod"`
+	// Namespace is where the leader-election Lease lives.
+	Namespace string `envconfig:"NAMESPACE" default:"kube-system"`
+	// ClusterID tells this cluster's RunPod pods from others'; empty means the
+	// wiring uses the UID of the kube-system namespace.
+	ClusterID string `envconfig:"CLUSTER_ID"`
+	// MaxGPUPrice is the per-GPU $/h cap of every placement.
+	MaxGPUPrice float64 `envconfig:"MAX_GPU_PRICE" default:"0.5"`
+	// MaxHourlySpend caps the node's total $/h across its pods; 0 means no cap.
+	MaxHourlySpend float64 `envconfig:"MAX_HOURLY_SPEND" default:"0"`
+	// DataCenterIDs is the allow-list of data centers, upper-cased; empty lets RunPod choose.
+	DataCenterIDs []string `envconfig:"DATACENTER_IDS"`
+	// CloudType is the default cloud tier, upper-cased.
+	CloudType runpodapi.Cloud `envconfig:"CLOUD_TYPE" default:"SECURE"`
+	// ReconcileInterval is the period of the one RunPod list per round.
+	ReconcileInterval time.Duration `envconfig:"RECONCILE_INTERVAL" default:"10s"`
+	// CapacityGPU is the node's nvidia.com/gpu capacity, a whole quantity.
+	CapacityGPU string `envconfig:"NODE_CAPACITY_GPU" default:"64"`
+	// CapacityCPU is the node's cpu capacity.
+	CapacityCPU string `envconfig:"NODE_CAPACITY_CPU" default:"1024"`
+	// CapacityMemory is the node's memory capacity.
+	CapacityMemory string `envconfig:"NODE_CAPACITY_MEMORY" default:"4Ti"`
+	// CapacityPods is how many pods the node accepts, a whole quantity.
+	CapacityPods string `envconfig:"NODE_CAPACITY_PODS" default:"1000"`
+	// ListenAddr is the kubelet API's host:port (logs, exec).
+	ListenAddr string `envconfig:"LISTEN_ADDR" default:":10250"`
+	// InternalIP is the node's InternalIP when POD_IP is unset.
+	InternalIP string `envconfig:"INTERNAL_IP"`
+	// HealthAddr serves /healthz, /readyz and /metrics.
+	HealthAddr string `envconfig:"HEALTH_ADDR" default:":8080"`
+	// LogLevel is debug, info, warn or error, lower-cased.
+	LogLevel string `envconfig:"LOG_LEVEL" default:"info"`
+	// LeaderElection lets only the Lease holder act, so replicas never double-create.
+	LeaderElection bool `envconfig:"LEADER_ELECTION" default:"true"`
+	// LeaseDuration is how long followers wait before taking the Lease over.
+	LeaseDuration time.Duration `envconfig:"LEASE_DURATION" default:"15s"`
+	// RenewDeadline is how long the leader retries renewing before it steps down.
+	RenewDeadline time.Duration `envconfig:"LEASE_RENEW_DEADLINE" default:"10s"`
+	// RetryPeriod is the wait between Lease attempts.
+	RetryPeriod time.Duration `envconfig:"LEASE_RETRY_PERIOD" default:"2s"`
+	// PodName is the leader identity; Load sets hostname-<5 random chars> when
+	// empty, so two replicas on one host never share it.
+	PodName string `envconfig:"POD_NAME"`
+	// PodIP is the node's InternalIP when set (the downward API's status.podIP).
+	PodIP string `envconfig:"POD_IP"`
+	// TLSCertFile and TLSKeyFile serve the kubelet API; both empty means a
+	// self-signed pair is generated at start.
+	TLSCertFile string `envconfig:"TLS_CERT_FILE"`
+	TLSKeyFile  string `envconfig:"TLS_KEY_FILE"`
+}
+
+// SettingError is one invalid setting. Load returns all of them, joined.
+type SettingError struct {
+	Variable string // the environment variable, e.g. MAX_GPU_PRICE
+	Flag     string // the flag that gave the value, e.g. --max-gpu-price; "" for the environment
+	Reason   string // never contains the API key
+}
+
+func (e *SettingError) Error() string {
+	if e.Flag != "" {
+		return fmt.Sprintf("%s (%s): %s", e.Flag, e.Variable, e.Reason)
+	}
+	return e.Variable + ": " + e.Reason
+}
+
+// Load reads the environment, then args (a flag given overrides its
+// variable), reads RUNPOD_API_KEY_FILE with readFile, fills PodName and
+// validates everything. The error joins one *SettingError per bad setting,
+// so a user fixes them all in one go; a malformed flag stops it before validation.
+func Load(args []string, readFile func(string) ([]byte, error)) (*Config, error) {
+	cfg := &Config{}
+	errs, malformed := processEnv(cfg)
+	setBy, err := applyFlags(cfg, args)
+	if err != nil {
+		return nil, errors.Join(append(errs, err)...)
+	}
+	p := &problems{setBy: setBy}
+	cfg.loadAPIKey(p, readFile)
+	cfg.validate(p)
+	for _, e := range p.errs {
+		if !malformed[e.Variable] || e.Flag != "" { // else already reported as unparsable
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if cfg.PodName == "" {
+		cfg.PodName = defaultPodName()
+	}
+	return cfg, nil
+}
+
+// processEnv fills cfg with envconfig one field at a time, because
+// envconfig.Process stops at the first malformed variable and we want them
+// all. It also returns the variables that failed to parse.
+func processEnv(cfg *Config) ([]error, map[string]bool) {
+	v := reflect.ValueOf(cfg).Elem()
+	var errs []error
+	malformed := map[string]bool{}
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		one := reflect.New(reflect.StructOf([]reflect.StructField{{Name: f.Name, Type: f.Type, Tag: f.Tag}}))
+		if err := envconfig.Process("", one.Interface()); err != nil {
+			name := f.Tag.Get("envconfig")
+			malformed[name] = true
+			errs = append(errs, parseError(name, f.Type, err))
+			continue
+		}
+		v.Field(i).Set(one.Elem().Field(0))
+	}
+	return errs, malformed
+}
+
+// parseError words an envconfig failure for a user. Only string-kinded fields
+// can never fail, so the API key's value is never quoted.
+func parseError(name string, t reflect.Type, err error) error {
+	var pe *envconfig.ParseError
+	if !errors.As(err, &pe) {
+		return &SettingError{Variable: name, Reason: err.Error()}
+	}
+	want := "a valid " + t.String()
+	switch {
+	case t == reflect.TypeFor[time.Duration]():
+		want = "a duration such as 10s or 1m30s"
+	case t.Kind() == reflect.Bool:
+		want = "true or false"
+	case t.Kind() == reflect.Float64:
+		want = "a number"
+	}
+	return &SettingError{Variable: name, Reason: fmt.Sprintf("%q is not %s", pe.Value, want)}
+}
+
+// loadAPIKey settles the key from RUNPOD_API_KEY or RUNPOD_API_KEY_FILE; the
+// key itself never enters a message.
+func (c *Config) loadAPIKey(p *problems, readFile func(string) ([]byte, error)) {
+	c.APIKey = runpodapi.APIKey(strings.TrimSpace(string(c.APIKey)))
+	switch {
+	case c.APIKey != "" && c.APIKeyFile != "":
+		p.add("RUNPOD_API_KEY_FILE", "set either RUNPOD_API_KEY or RUNPOD_API_KEY_FILE, not both")
+		return
+	case c.APIKeyFile != "":
+		raw, err := readFile(c.APIKeyFile)
+		if err != nil {
+			p.add("RUNPOD_API_KEY_FILE", "read the API key: %v", err)
+			return
+		}
+		c.APIKey = runpodapi.APIKey(strings.TrimSpace(string(raw)))
+		if c.APIKey == "" {
+			p.add("RUNPOD_API_KEY_FILE", "%s holds no API key", c.APIKeyFile)
+			return
+		}
+	case c.APIKey == "":
+		p.add("RUNPOD_API_KEY", "required (or set RUNPOD_API_KEY_FILE to a file holding the key)")
+		return
+	}
+	if strings.ContainsFunc(string(c.APIKey), isSpaceOrControl) {
+		source := "RUNPOD_API_KEY"
+		if c.APIKeyFile != "" {
+			source = "RUNPOD_API_KEY_FILE"
+		}
+		p.add(source, "the API key contains whitespace or control characters")
+	}
+}
+
+// NodeIP is the node's InternalIP: POD_IP, else INTERNAL_IP, else "" (the
+// caller picks a default).
+func (c *Config) NodeIP() string {
+	if c.PodIP != "" {
+		return c.PodIP
+	}
+	return c.InternalIP
+}
+
+// Capacity is the node's capacity. Only a Config from Load is sure to parse.
+func (c *Config) Capacity() corev1.ResourceList {
+	return corev1.ResourceList{
+		policy.ResourceGPU:    resource.MustParse(c.CapacityGPU),
+		corev1.ResourceCPU:    resource.MustParse(c.CapacityCPU),
+		corev1.ResourceMemory: resource.MustParse(c.CapacityMemory),
+		corev1.ResourcePods:   resource.MustParse(c.CapacityPods),
+	}
+}
+
+// SlogLevel is LOG_LEVEL as a slog.Level.
+func (c *Config) SlogLevel() slog.Level {
+	switch c.LogLevel {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// LogValue logs every setting under its variable name, the API key redacted.
+func (c *Config) LogValue() slog.Value {
+	v := reflect.ValueOf(c).Elem()
+	attrs := make([]slog.Attr, 0, v.NumField())
+	for i := range v.NumField() {
+		value := v.Field(i).Interface()
+		if _, isKey := value.(runpodapi.APIKey); isKey {
+			value = fmt.Sprint(value) // [REDACTED], whatever the handler does with types
+		}
+		attrs = append(attrs, slog.Any(v.Type().Field(i).Tag.Get("envconfig"), value))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// defaultPodName is the leader identity when POD_NAME is unset.
+func defaultPodName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "runpod-kubelet"
+	}
+	return host + "-" + utilrand.String(5)
+}
+
+// problems collects SettingErrors, naming the flag when a flag gave the value.
+type problems struct {
+	setBy map[string]string // variable → "--flag" given on the command line
+	errs  []*SettingError
+}
+
+func (p *problems) add(variable, format string, args ...any) {
+	p.errs = append(p.errs, &SettingError{Variable: variable, Flag: p.setBy[variable], Reason: fmt.Sprintf(format, args...)})
+}
+
+// validate checks every setting after normalizing the case-insensitive ones.
+func (c *Config) validate(p *problems) {
+	c.validateRunPod(p)
+	c.validateNode(p)
+	c.validateProcess(p)
+	c.validateLeaderElection(p)
+}
+
+var (
+	// dataCenterID matches RunPod's ids: US-TX-3, EU-RO-1, EUR-IS-1, SEA-SG-1.
+	dataCenterID = regexp.MustCompile(`^[A-Z]{2,4}-[A-Z0-9]+-[0-9]+$`)
+	// clusterID is a label value, so the id can label what the kubelet owns.
+	clusterID = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+)
+
+func (c *Config) validateRunPod(p *problems) {
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.add("RUNPOD_API_URL", "%q is not an absolute http(s) URL", c.APIURL)
+	}
+	if !(c.MaxGPUPrice > 0) || math.IsInf(c.MaxGPUPrice, 0) {
+		p.add("MAX_GPU_PRICE", "must be a positive per-GPU $/h, got %v", c.MaxGPUPrice)
+	}
+	if !(c.MaxHourlySpend >= 0) || math.IsInf(c.MaxHourlySpend, 0) {
+		p.add("MAX_HOURLY_SPEND", "must be a $/h of 0 (no cap) or more, got %v", c.MaxHourlySpend)
+	}
+	c.CloudType = runpodapi.Cloud(strings.ToUpper(strings.TrimSpace(string(c.CloudType))))
+	if c.CloudType != runpodapi.CloudSecure && c.CloudType != runpodapi.CloudCommunity {
+		p.add("CLOUD_TYPE", "%q is not SECURE or COMMUNITY", c.CloudType)
+	}
+	var ids []string
+	for _, raw := range c.DataCenterIDs {
+		id := strings.ToUpper(strings.TrimSpace(raw))
+		switch {
+		case id == "":
+			p.add("DATACENTER_IDS", "%q has an empty entry", strings.Join(c.DataCenterIDs, ","))
+		case !dataCenterID.MatchString(id):
+			p.add("DATACENTER_IDS", "%q is not a data center id such as US-TX-3", raw)
+		case !slices.Contains(ids, id):
+			ids = append(ids, id)
+		}
+	}
+	c.DataCenterIDs = ids
+	if c.ReconcileInterval < time.Second {
+		p.add("RECONCILE_INTERVAL", "must be at least 1s, got %s", c.ReconcileInterval)
+	}
+}
+
+func (c *Config) validateNode(p *problems) {
+	if msgs := validation.IsDNS1123Subdomain(c.NodeName); len(msgs) > 0 {
+		p.add("NODE_NAME", "%q is not a valid node name: %s", c.NodeName, strings.Join(msgs, "; "))
+	}
+	if msgs := validation.IsDNS1123Label(c.Namespace); len(msgs) > 0 {
+		p.add("NAMESPACE", "%q is not a valid namespace: %s", c.Namespace, strings.Join(msgs, "; "))
+	}
+	if c.ClusterID != "" && !clusterID.MatchString(c.ClusterID) {
+		p.add("CLUSTER_ID", "%q is not 1 to 63 of [A-Za-z0-9-_.], starting and ending alphanumeric", c.ClusterID)
+	}
+	for _, q := range []struct {
+		variable, value string
+		whole           bool
+	}{
+		{"NODE_CAPACITY_GPU", c.CapacityGPU, true},
+		{"NODE_CAPACITY_CPU", c.CapacityCPU, false},
+		{"NODE_CAPACITY_MEMORY", c.CapacityMemory, false},
+		{"NODE_CAPACITY_PODS", c.CapacityPods, true},
+	} {
+		qty, err := resource.ParseQuantity(q.value)
+		_, whole := qty.AsInt64()
+		switch {
+		case err != nil:
+			p.add(q.variable, "%q is not a Kubernetes quantity such as 64, 500m or 4Ti", q.value)
+		case qty.Sign() < 0:
+			p.add(q.variable, "must not be negative, got %s", q.value)
+		case q.whole && !whole:
+			p.add(q.variable, "must be a whole number, got %s", q.value)
+		}
+	}
+	for _, a := range [][2]string{{"INTERNAL_IP", c.InternalIP}, {"POD_IP", c.PodIP}} {
+		if _, err := netip.ParseAddr(a[1]); a[1] != "" && err != nil {
+			p.add(a[0], "%q is not an IP address", a[1])
+		}
+	}
+}
+
+// validateProcess checks the listeners, their TLS pair and the log level.
+func (c *Config) validateProcess(p *problems) {
+	for _, a := range []struct{ variable, addr, example string }{
+		{"LISTEN_ADDR", c.ListenAddr, ":10250"},
+		{"HEALTH_ADDR", c.HealthAddr, ":8080"},
+	} {
+		_, port, err := net.SplitHostPort(a.addr)
+		if err == nil {
+			_, err = strconv.ParseUint(port, 10, 16)
+		}
+		if err != nil {
+			p.add(a.variable, "%q is not a host:port such as %s", a.addr, a.example)
+		}
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		missing, given := "TLS_KEY_FILE", "TLS_CERT_FILE"
+		if c.TLSCertFile == "" {
+			missing, given = given, missing
+		}
+		p.add(missing, "required when %s is set (set both, or neither for a self-signed pair)", given)
+	}
+	c.LogLevel = strings.ToLower(strings.TrimSpace(c.LogLevel))
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		p.add("LOG_LEVEL", "%q is not debug, info, warn or error", c.LogLevel)
+	}
+}
+
+// validateLeaderElection applies client-go's own rule, so a bad timing fails
+// here with the variable's name rather than later inside the elector.
+func (c *Config) validateLeaderElection(p *problems) {
+	switch {
+	case c.RetryPeriod <= 0:
+		p.add("LEASE_RETRY_PERIOD", "must be more than 0, got %s", c.RetryPeriod)
+	case c.RenewDeadline <= time.Duration(leaderelection.JitterFactor*float64(c.RetryPeriod)):
+		p.add("LEASE_RENEW_DEADLINE", "must be more than %v × LEASE_RETRY_PERIOD (%s), got %s",
+			leaderelection.JitterFactor, c.RetryPeriod, c.RenewDeadline)
+	case c.LeaseDuration <= c.RenewDeadline:
+		p.add("LEASE_DURATION", "must be more than LEASE_RENEW_DEADLINE (%s), got %s", c.RenewDeadline, c.LeaseDuration)
+	}
+}
+
+// isSpaceOrControl reports runes that cannot be part of a bearer token.
+func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }

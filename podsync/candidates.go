@@ -1,0 +1,176 @@
+package podsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// uncertainRetries bounds how often one candidate is retried after a 5xx or
+// a lost answer (each time after looking the name up first).
+const uncertainRetries = 3
+
+// tryCandidates walks the plan per the spec's create table: 400 and 403 move
+// to the next candidate, 402 stops, 422 refuses, 429 and 5xx wait.
+func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *policy.PlacementPlan, q policy.CatalogQuery) createResult {
+	cands := plan.Candidates
+	if len(cands) > p.s.MaxCandidates {
+		cands = cands[:p.s.MaxCandidates]
+	}
+	if p.s.MaxHourlySpend > 0 {
+		spend, count := p.currentSpend(podKey(pod))
+		var affordable []policy.Candidate
+		for _, c := range cands {
+			if spend+c.HourlyCost <= p.s.MaxHourlySpend+1e-9 {
+				affordable = append(affordable, c)
+			}
+		}
+		if len(affordable) == 0 {
+			return p.wait(pod, ReasonSpendCap, fmt.Sprintf(
+				"node spend cap MAX_HOURLY_SPEND $%.2f/h reached: %d RunPod pods cost $%.2f/h and the cheapest candidate adds $%.2f/h; waiting for spend to drop",
+				p.s.MaxHourlySpend, count, spend, cands[0].HourlyCost), EventSpendCap)
+		}
+		cands = affordable
+	}
+	first := cands[0]
+	p.event(pod, corev1.EventTypeNormal, EventPlanned, "%s; trying %d candidate(s), first %s at $%.2f/h",
+		plan.Explanation, len(cands), describe(first), first.HourlyCost)
+
+	var lastDetail string
+	for _, c := range cands {
+		if !p.reserve(podKey(pod), c.HourlyCost) {
+			lastDetail = "the node spend cap leaves no room for it now"
+			continue
+		}
+		rp, err := p.createOne(ctx, pod, c)
+		switch {
+		case err == nil:
+			p.event(pod, corev1.EventTypeNormal, EventCreated, "created RunPod pod %s: %s at $%.2f/h", rp.ID, describe(c), rp.Cost)
+			return createResult{pod: rp, plan: plan}
+		case ctx.Err() != nil:
+			return createResult{}
+		case errors.Is(err, runpodapi.ErrRejected), errors.Is(err, runpodapi.ErrForbidden):
+			lastDetail = detailOf(err)
+			p.event(pod, corev1.EventTypeNormal, EventCandidateSkipped, "%s refused: %s", describe(c), lastDetail)
+			p.catalog.forget(q)
+		case errors.Is(err, runpodapi.ErrInvalid):
+			return p.refuse(pod, fmt.Errorf("RunPod rejected the request for %s: %w", describe(c), err))
+		case errors.Is(err, runpodapi.ErrInsufficientBalance):
+			return p.wait(pod, ReasonCreateErr, "RunPod account balance is too low: "+detailOf(err), EventCreateError)
+		default: // rate limited, transient, uncertain after retries
+			return p.wait(pod, ReasonCreateErr, fmt.Sprintf("create %s: %v", describe(c), err), EventCreateError)
+		}
+	}
+	return p.wait(pod, ReasonNoCapacity, fmt.Sprintf("every candidate (%d) was refused; last answer: %s", len(cands), lastDetail), EventNoCapacity)
+}
+
+// createOne creates one candidate. An uncertain outcome (5xx, lost answer) is
+// resolved by looking the name up before the same candidate is tried again.
+func (p *Provider) createOne(ctx context.Context, pod *corev1.Pod, c policy.Candidate) (*runpodapi.Pod, error) {
+	var err error
+	for attempt := 0; attempt <= uncertainRetries; attempt++ {
+		if p.isDeleted(podKey(pod), pod.UID) {
+			return nil, context.Canceled
+		}
+		var rp *runpodapi.Pod
+		rp, err = p.rp.CreatePod(ctx, c.Request)
+		if p.health != nil {
+			p.health.ObserveRunPod(ignoreRefusals(err), p.now())
+		}
+		if err == nil {
+			return rp, nil
+		}
+		if !errors.Is(err, runpodapi.ErrCreateUncertain) {
+			return nil, err
+		}
+		p.log.Warn("create answer lost; looking the pod up by name before retrying", "pod", podKey(pod), "name", c.Request.Name, "err", err)
+		if found, lerr := p.lookupName(ctx, c.Request.Name, true); lerr == nil && found != nil {
+			return found, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * time.Second):
+		}
+	}
+	return nil, err
+}
+
+// ignoreRefusals keeps 4xx answers out of the API-health signal: RunPod answered.
+func ignoreRefusals(err error) error {
+	if errors.Is(err, runpodapi.ErrTransient) || errors.Is(err, runpodapi.ErrUnauthorized) {
+		return err
+	}
+	return nil
+}
+
+func (p *Provider) isDeleted(key string, uid types.UID) bool {
+	deleted := true
+	p.tr.get(key, func(t *tracked) { deleted = t.deleted || t.uid() != uid })
+	return deleted
+}
+
+func (p *Provider) refuse(pod *corev1.Pod, err error) createResult {
+	p.event(pod, corev1.EventTypeWarning, EventRefused, "%v", err)
+	p.log.Info("pod refused", "pod", podKey(pod), "reason", err)
+	return createResult{waiting: &WaitingReason{Reason: ReasonRefused, Message: err.Error()}, retry: 0}
+}
+
+// wait holds the pod back and schedules another attempt with doubling backoff.
+func (p *Provider) wait(pod *corev1.Pod, reason, msg, event string) createResult {
+	var d time.Duration
+	p.tr.get(podKey(pod), func(t *tracked) {
+		t.backoff = nextBackoff(t.backoff, p.s.RetryBackoff)
+		d = t.backoff
+	})
+	if reason == ReasonSpendCap {
+		d = p.s.FastInterval // spend drops when any pod ends; re-check every round
+	}
+	p.event(pod, corev1.EventTypeWarning, event, "%s (next try in %s)", msg, d.Round(time.Second))
+	p.log.Info("pod waiting", "pod", podKey(pod), "reason", reason, "message", msg, "retryIn", d)
+	return createResult{waiting: &WaitingReason{Reason: reason, Message: msg}, retry: d}
+}
+
+func nextBackoff(cur, base time.Duration) time.Duration {
+	if cur == 0 {
+		return base
+	}
+	return min(cur*2, 5*time.Minute)
+}
+
+func describe(c policy.Candidate) string {
+	var b strings.Builder
+	if c.GpuTypeID != "" {
+		fmt.Fprintf(&b, "%d× %s", max(c.Request.Gpu.Count, 1), c.GpuTypeID)
+	} else if c.Request.Cpu != nil {
+		fmt.Fprintf(&b, "%d vCPU %s", c.Request.Cpu.VcpuCount, c.Request.Cpu.ID)
+	}
+	if c.DataCenterID != "" {
+		b.WriteString(" in " + c.DataCenterID)
+	} else {
+		b.WriteString(" (RunPod picks the data center)")
+	}
+	return b.String()
+}
+
+func detailOf(err error) string {
+	var ae *runpodapi.APIError
+	if errors.As(err, &ae) && ae.Detail != "" {
+		return ae.Detail
+	}
+	return err.Error()
+}
+
+func (p *Provider) event(pod *corev1.Pod, kind, reason, format string, args ...any) {
+	if p.recorder != nil {
+		p.recorder.Eventf(pod, kind, reason, format, args...)
+	}
+}

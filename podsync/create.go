@@ -1,0 +1,218 @@
+package podsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// createResult is how one create attempt ended.
+type createResult struct {
+	pod     *runpodapi.Pod // created or adopted
+	adopted bool
+	plan    *policy.PlacementPlan
+	waiting *WaitingReason // held back; retry after retry unless it is a refusal
+	retry   time.Duration
+}
+
+// startCreate runs a create worker for key unless one runs already.
+func (p *Provider) startCreate(key string) {
+	var ctx context.Context
+	p.tr.get(key, func(t *tracked) {
+		if t.creating || t.runpodID != "" || t.deleted || t.terminal {
+			return
+		}
+		p.mu.Lock()
+		term := p.termCtx
+		p.mu.Unlock()
+		ctx, t.cancel = context.WithCancel(term)
+		t.creating, t.done = true, make(chan struct{})
+	})
+	if ctx != nil {
+		go p.createWorker(ctx, key)
+	}
+}
+
+func (p *Provider) createWorker(ctx context.Context, key string) {
+	var done chan struct{}
+	p.tr.get(key, func(t *tracked) { done = t.done })
+	defer close(done)
+
+	select { // bound concurrent creates; the client's rate gate paces the rest
+	case p.creates <- struct{}{}:
+		defer func() { <-p.creates }()
+	case <-ctx.Done():
+		p.finishCreate(key, createResult{})
+		return
+	}
+	var pod *corev1.Pod
+	p.tr.get(key, func(t *tracked) { pod = t.pod.DeepCopy() })
+	if pod == nil {
+		return
+	}
+	res := p.tryCreate(ctx, pod)
+	p.finishCreate(key, res)
+}
+
+// finishCreate records a create attempt's outcome and pushes the new status.
+func (p *Provider) finishCreate(key string, res createResult) {
+	var push *corev1.Pod
+	var orphan string
+	p.tr.get(key, func(t *tracked) {
+		t.creating, t.cancel, t.reserved = false, nil, 0
+		if res.pod != nil {
+			if t.deleted {
+				orphan = res.pod.ID // deleted while we created: do not let it bill
+				return
+			}
+			t.runpodID, t.runpod, t.waiting, t.backoff, t.missing = res.pod.ID, res.pod, nil, 0, 0
+			if res.plan != nil {
+				t.container = containerFromPlan(t.pod, res.plan)
+			}
+		} else if res.waiting != nil {
+			t.waiting = res.waiting
+			t.retryAt = p.now().Add(res.retry)
+		}
+		st := p.buildStatus(t, p.currentPod(t.pod))
+		t.status = st
+		push = withStatus(t.pod, st)
+	})
+	if orphan != "" {
+		if err := p.deleteRunPod(context.Background(), orphan); err != nil {
+			p.log.Warn("delete RunPod pod created for a deleted pod; GC will retry", "runpodID", orphan, "err", err)
+		}
+		return
+	}
+	if push != nil {
+		p.push(push)
+	}
+	if res.pod != nil {
+		p.recordState(push, res.pod)
+	}
+	p.kick()
+}
+
+// tryCreate is one create attempt: adopt an existing RunPod pod of this
+// pod's name, else plan and try the candidates in order per the spec's table.
+func (p *Provider) tryCreate(ctx context.Context, pod *corev1.Pod) createResult {
+	name, err := policy.Name(p.s.ClusterID, p.s.NodeName, string(pod.UID))
+	if err != nil {
+		return p.refuse(pod, err)
+	}
+	found, err := p.lookupName(ctx, name, false)
+	if err != nil {
+		return p.wait(pod, ReasonCreateErr, fmt.Sprintf("cannot list RunPod pods to check for %s: %v", name, err), EventCreateError)
+	}
+	if found != nil {
+		p.event(pod, corev1.EventTypeNormal, EventAdopted, "adopted RunPod pod %s (%s), created before", found.ID, found.Status)
+		return createResult{pod: found, adopted: true}
+	}
+
+	in, err := p.planInput(ctx, pod)
+	if err != nil {
+		return p.wait(pod, ReasonCreateErr, err.Error(), EventCreateError)
+	}
+	q, err := policy.CatalogQueryFor(in)
+	if err != nil {
+		return p.refuse(pod, err)
+	}
+	if q.GPUCount > 0 {
+		if in.Catalog, err = p.catalog.get(ctx, q); err != nil {
+			return p.wait(pod, ReasonCreateErr, err.Error(), EventCreateError)
+		}
+	}
+	plan, err := policy.Plan(in)
+	switch {
+	case errors.Is(err, policy.ErrNoCandidates):
+		return p.wait(pod, ReasonNoCapacity, err.Error(), EventNoCapacity)
+	case err != nil:
+		return p.refuse(pod, err)
+	}
+	return p.tryCandidates(ctx, pod, plan, q)
+}
+
+// planInput gathers the pod's Job, the Services and the stored pod for the policy.
+func (p *Provider) planInput(ctx context.Context, pod *corev1.Pod) (policy.Input, error) {
+	in := policy.Input{Pod: pod, Node: policy.NodeSettings{
+		ClusterID: p.s.ClusterID, NodeName: p.s.NodeName, MaxGPUPrice: p.s.MaxGPUPrice,
+		DataCenterIDs: p.s.DataCenterIDs, CloudType: p.s.CloudType,
+	}}
+	p.mu.Lock()
+	pods, services := p.pods, p.services
+	p.mu.Unlock()
+	if pods != nil {
+		if stored, err := pods.Pods(pod.Namespace).Get(pod.Name); err == nil && stored.UID == pod.UID {
+			in.StoredPod = stored
+		}
+	}
+	if services != nil {
+		list, err := services.List(labels.Everything())
+		if err == nil {
+			for _, s := range list {
+				in.Services = append(in.Services, *s)
+			}
+		}
+	}
+	if jobName, ok := policy.OwningJobName(pod); ok {
+		job, err := p.kube.BatchV1().Jobs(pod.Namespace).Get(ctx, jobName, metav1.GetOptions{})
+		switch {
+		case err == nil:
+			in.Job = job
+		case apierrors.IsNotFound(err):
+			in.Job = nil // the Job is gone; the pod's own annotations still apply
+		default:
+			return in, fmt.Errorf("read Job %s/%s for its runpod.io annotations: %w", pod.Namespace, jobName, err)
+		}
+	}
+	return in, nil
+}
+
+// lookupName finds a RunPod pod by name in this term's latest list, listing
+// afresh when fresh is set or no list succeeded yet this term.
+func (p *Provider) lookupName(ctx context.Context, name string, fresh bool) (*runpodapi.Pod, error) {
+	p.mu.Lock()
+	l := p.lastList
+	p.mu.Unlock()
+	if l == nil || fresh {
+		pods, err := p.rp.ListPods(ctx)
+		if p.health != nil {
+			p.health.ObserveRunPod(err, p.now())
+		}
+		if err != nil {
+			return nil, err
+		}
+		l = newListing(pods, p.now())
+		p.mu.Lock()
+		if p.lastList == nil || p.lastList.at.Before(l.at) {
+			p.lastList = l
+		}
+		p.mu.Unlock()
+	}
+	if rp, ok := l.byName[name]; ok && rp.Status != runpodapi.StatusTerminated {
+		cp := *rp
+		return &cp, nil
+	}
+	return nil, nil
+}
+
+func containerFromPlan(pod *corev1.Pod, plan *policy.PlacementPlan) string {
+	for _, c := range pod.Spec.Containers {
+		dropped := false
+		for _, d := range plan.DroppedContainers {
+			dropped = dropped || d == c.Name
+		}
+		if !dropped {
+			return c.Name
+		}
+	}
+	return containerOf(pod, nil)
+}

@@ -1,0 +1,215 @@
+package podsync
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/virtual-kubelet/virtual-kubelet/errdefs"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
+	corev1listers "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/record"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// Deps are what a Provider is built from.
+type Deps struct {
+	Settings Settings
+	RunPod   RunPod
+	Kube     kubernetes.Interface
+	Recorder record.EventRecorder
+	Health   HealthReporter
+	Log      *slog.Logger
+	Now      func() time.Time // default time.Now
+}
+
+// Provider runs Kubernetes pods as RunPod pods for one leadership term. A new
+// term builds a new Provider: its tracker is a cache, rebuilt by Rebuild.
+type Provider struct {
+	s        Settings
+	rp       RunPod
+	kube     kubernetes.Interface
+	recorder record.EventRecorder
+	health   HealthReporter
+	log      *slog.Logger
+	now      func() time.Time
+
+	tr      *tracker
+	catalog *catalogCache
+	creates chan struct{} // bounds concurrent create workers
+
+	mu       sync.Mutex
+	pods     corev1listers.PodLister     // this node's pods, from virtual-kubelet's informer
+	services corev1listers.ServiceLister // for service-link env detection
+	notify   func(*corev1.Pod)
+	lastList *listing        // the latest successful RunPod list of this term
+	termCtx  context.Context // create workers live as long as the term
+	wake     chan struct{}   // asks the reconcile loop for an early round
+}
+
+// listing is one GET /v2/pods answer, indexed.
+type listing struct {
+	at     time.Time
+	byID   map[string]*runpodapi.Pod
+	byName map[string]*runpodapi.Pod
+}
+
+func newListing(pods []runpodapi.Pod, at time.Time) *listing {
+	l := &listing{at: at, byID: make(map[string]*runpodapi.Pod, len(pods)), byName: make(map[string]*runpodapi.Pod, len(pods))}
+	for i := range pods {
+		l.byID[pods[i].ID] = &pods[i]
+		l.byName[pods[i].Name] = &pods[i]
+	}
+	return l
+}
+
+// New builds a Provider. Attach the listers and call Rebuild before the
+// pod controller starts.
+func New(d Deps) *Provider {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := d.Settings.withDefaults()
+	return &Provider{
+		s: s, rp: d.RunPod, kube: d.Kube, recorder: d.Recorder, health: d.Health, log: d.Log, now: d.Now,
+		tr:      newTracker(),
+		catalog: newCatalogCache(d.RunPod, s.CatalogTTL, d.Now),
+		creates: make(chan struct{}, 8),
+		notify:  func(*corev1.Pod) {},
+		termCtx: context.Background(),
+		wake:    make(chan struct{}, 1),
+	}
+}
+
+// Attach gives the provider the listers virtual-kubelet builds for the node.
+func (p *Provider) Attach(pods corev1listers.PodLister, services corev1listers.ServiceLister) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pods, p.services = pods, services
+}
+
+// NotifyPods registers virtual-kubelet's status callback (PodNotifier).
+func (p *Provider) NotifyPods(_ context.Context, cb func(*corev1.Pod)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.notify = cb
+}
+
+func (p *Provider) push(pod *corev1.Pod) {
+	p.mu.Lock()
+	cb := p.notify
+	p.mu.Unlock()
+	cb(pod)
+}
+
+func (p *Provider) kick() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// CreatePod accepts the pod and places it in the background. It never fails
+// for reasons RunPod may fix later: an error here would mark a
+// restartPolicy: Never pod Failed for good. Progress shows in the status.
+func (p *Provider) CreatePod(_ context.Context, pod *corev1.Pod) error {
+	key := podKey(pod)
+	start := false
+	var status *corev1.PodStatus
+	p.tr.with(func(m map[string]*tracked) {
+		t, ok := m[key]
+		if ok && t.uid() == pod.UID {
+			t.pod = pod.DeepCopy()
+			return // adopted at term start, or already in progress
+		}
+		if ok {
+			p.forget(t) // a new pod of the same name
+		}
+		t = &tracked{pod: pod.DeepCopy()}
+		m[key] = t
+		status = p.buildStatus(t, pod)
+		t.status = status
+		start = true
+	})
+	if start {
+		p.push(withStatus(pod, status))
+		p.startCreate(key)
+	}
+	return nil
+}
+
+// UpdatePod records the new pod. RunPod cannot change a running pod's spec;
+// a pod refused for its annotations is planned again when they change.
+func (p *Provider) UpdatePod(_ context.Context, pod *corev1.Pod) error {
+	key := podKey(pod)
+	retry := false
+	p.tr.get(key, func(t *tracked) {
+		if t.uid() != pod.UID {
+			return
+		}
+		changed := !maps.Equal(t.pod.Annotations, pod.Annotations)
+		t.pod = pod.DeepCopy()
+		if changed && t.waiting != nil && t.waiting.Reason == ReasonRefused && t.runpodID == "" {
+			t.waiting, t.retryAt = nil, time.Time{}
+			retry = true
+		}
+	})
+	if retry {
+		p.startCreate(key)
+	}
+	return nil
+}
+
+// GetPod returns the tracked pod with its last pushed status.
+func (p *Provider) GetPod(_ context.Context, namespace, name string) (*corev1.Pod, error) {
+	var out *corev1.Pod
+	p.tr.get(keyOf(namespace, name), func(t *tracked) { out = t.podCopy() })
+	if out == nil {
+		return nil, errdefs.NotFoundf("pod %s/%s is not tracked by runpod-kubelet", namespace, name)
+	}
+	return out, nil
+}
+
+// GetPodStatus returns the last pushed status of a tracked pod.
+func (p *Provider) GetPodStatus(ctx context.Context, namespace, name string) (*corev1.PodStatus, error) {
+	pod, err := p.GetPod(ctx, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	return &pod.Status, nil
+}
+
+// GetPods returns every tracked pod: only this node's pods of this cluster,
+// since virtual-kubelet deletes any provider pod it cannot match at start.
+func (p *Provider) GetPods(context.Context) ([]*corev1.Pod, error) {
+	var out []*corev1.Pod
+	p.tr.with(func(m map[string]*tracked) {
+		out = make([]*corev1.Pod, 0, len(m))
+		for _, t := range m {
+			out = append(out, t.podCopy())
+		}
+	})
+	return out, nil
+}
+
+// forget stops a tracked pod's create worker; the caller holds the tracker lock.
+func (p *Provider) forget(t *tracked) {
+	if t.cancel != nil {
+		t.cancel()
+	}
+}
+
+func withStatus(pod *corev1.Pod, st *corev1.PodStatus) *corev1.Pod {
+	out := pod.DeepCopy()
+	if st != nil {
+		out.Status = *st.DeepCopy()
+	}
+	return out
+}

@@ -1,0 +1,299 @@
+package podsync
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// Run is the one reconcile loop: one GET /v2/pods per round for every pod,
+// at the fast interval while any pod is in transition, else at
+// RECONCILE_INTERVAL, and never faster than the rate budget allows. It
+// returns when ctx (the leadership term) ends.
+func (p *Provider) Run(ctx context.Context) {
+	p.mu.Lock()
+	p.termCtx = ctx
+	p.mu.Unlock()
+	for {
+		started := p.now()
+		interval := p.Round(ctx)
+		next := started.Add(interval)
+		fast := started.Add(p.s.FastInterval)
+		for {
+			wait := time.Until(next)
+			if wait <= 0 {
+				break
+			}
+			timer := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-timer.C:
+			case <-p.wake:
+				timer.Stop()
+				if fast.Before(next) {
+					next = fast // something changed: look again soon, not at once
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// roundWork is what a round decided under the lock and does after it.
+type roundWork struct {
+	push    []*corev1.Pod
+	deletes []pendingDelete
+	starts  []pendingStart
+	records []pendingRecord
+	creates []string
+}
+
+type pendingDelete struct {
+	pod    *corev1.Pod
+	id     string
+	reason string
+}
+
+type pendingStart struct {
+	key string
+	pod *corev1.Pod
+	id  string
+}
+
+type pendingRecord struct {
+	pod *corev1.Pod
+	rp  *runpodapi.Pod
+}
+
+// Round lists RunPod once, brings every tracked pod up to date, restarts,
+// ends or deletes what needs it, collects orphans and reports health and
+// spend. It returns the interval until the next round.
+func (p *Provider) Round(ctx context.Context) time.Duration {
+	now := p.now()
+	pods, err := p.rp.ListPods(ctx)
+	if p.health != nil {
+		p.health.ObserveRunPod(err, now)
+	}
+	if err != nil {
+		// An outage changes no pod: statuses stay as they were.
+		p.log.Warn("list RunPod pods", "err", err)
+		return p.nextInterval(now)
+	}
+	l := newListing(pods, now)
+	p.mu.Lock()
+	p.lastList = l
+	lister := p.pods
+	p.mu.Unlock()
+
+	kube := map[string]*corev1.Pod{}
+	if lister != nil {
+		all, _ := lister.List(labels.Everything())
+		for _, kp := range all {
+			kube[podKey(kp)] = kp
+		}
+	}
+	var w roundWork
+	p.tr.with(func(m map[string]*tracked) {
+		for key, t := range m {
+			p.reconcileOne(key, t, kube[key], l, now, m, &w)
+		}
+	})
+	p.apply(ctx, w)
+	p.collectOrphans(ctx, l, kube, now)
+	p.reportSpend(l)
+	return p.nextInterval(now)
+}
+
+// reconcileOne updates one tracked pod from the listing; the caller holds the lock.
+func (p *Provider) reconcileOne(key string, t *tracked, cur *corev1.Pod, l *listing, now time.Time, m map[string]*tracked, w *roundWork) {
+	if cur == nil || cur.UID != t.uid() {
+		// The Kubernetes pod is gone (force-deleted while not running, or
+		// deleted while we were not leader): its RunPod pod must not bill.
+		if rp := l.byID[t.runpodID]; rp != nil && t.runpodID != "" {
+			w.deletes = append(w.deletes, pendingDelete{pod: t.pod, id: t.runpodID, reason: "its Kubernetes pod is gone"})
+		}
+		p.forget(t)
+		delete(m, key)
+		return
+	}
+	if t.runpodID == "" {
+		p.reconcileUncreated(key, t, l, now, w)
+	} else if rp, ok := l.byID[t.runpodID]; ok {
+		p.reconcileSeen(key, t, cur, rp, now, w)
+	} else if !t.terminal && !t.deleted {
+		t.missing++
+		if t.missing == p.s.MissingRounds {
+			t.terminal = true
+			p.event(t.pod, corev1.EventTypeWarning, EventMissing, "RunPod pod %s is missing from %d lists in a row; marking the pod Failed", t.runpodID, t.missing)
+		}
+	}
+	st := p.buildStatus(t, cur)
+	if t.status == nil || !equality.Semantic.DeepEqual(*st, *t.status) {
+		t.status = st
+		w.push = append(w.push, withStatus(t.pod, st))
+	}
+}
+
+func (p *Provider) reconcileUncreated(key string, t *tracked, l *listing, now time.Time, w *roundWork) {
+	if t.creating || t.deleted || t.terminal {
+		return
+	}
+	if name, err := policy.Name(p.s.ClusterID, p.s.NodeName, string(t.uid())); err == nil {
+		if rp, ok := l.byName[name]; ok && rp.Status != runpodapi.StatusTerminated {
+			t.runpodID, t.runpod, t.waiting = rp.ID, copyPod(rp), nil // an uncertain create resolved
+			w.records = append(w.records, pendingRecord{pod: t.pod, rp: t.runpod})
+			return
+		}
+	}
+	if t.waiting != nil && t.waiting.Reason == ReasonRefused {
+		return // only a change to the pod plans it again
+	}
+	if !now.Before(t.retryAt) {
+		w.creates = append(w.creates, key)
+	}
+}
+
+func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *runpodapi.Pod, now time.Time, w *roundWork) {
+	t.missing = 0
+	was := t.runpod
+	t.runpod = copyPod(rp)
+	if t.deleted {
+		return
+	}
+	if t.terminal {
+		// Ended earlier (perhaps in another term) but still there: stop its billing.
+		w.deletes = append(w.deletes, pendingDelete{pod: t.pod, id: rp.ID, reason: "the pod already ended"})
+		return
+	}
+	if rp.Status == runpodapi.StatusRunning && (was == nil || was.Status != runpodapi.StatusRunning) {
+		if t.waiting != nil && t.waiting.Reason == ReasonRestarting {
+			t.waiting = nil
+		}
+		p.event(t.pod, corev1.EventTypeNormal, EventRunning, "RunPod pod %s is RUNNING", rp.ID)
+	}
+	switch decideAfterExit(t.pod.Spec.RestartPolicy, rp.Status) {
+	case restart:
+		if t.waiting == nil || t.waiting.Reason != ReasonRestarting {
+			t.lastTerm = terminationOf(rp, now)
+			t.waiting = &WaitingReason{Reason: ReasonRestarting, Message: "RunPod pod " + rp.ID + " is " + string(rp.Status) + "; restarting per restartPolicy"}
+		}
+		if !now.Before(t.retryAt) {
+			t.backoff = nextBackoff(t.backoff, 10*time.Second)
+			t.retryAt = now.Add(t.backoff)
+			w.starts = append(w.starts, pendingStart{key: key, pod: t.pod, id: rp.ID})
+		}
+	case succeed, fail:
+		t.terminal = true
+		reason, kind := EventExited, corev1.EventTypeNormal
+		if rp.Status == runpodapi.StatusError {
+			reason, kind = EventFailed, corev1.EventTypeWarning
+		}
+		p.event(t.pod, kind, reason, "RunPod pod %s is %s (RunPod reports no exit code); deleting it so it stops billing", rp.ID, rp.Status)
+		w.deletes = append(w.deletes, pendingDelete{pod: t.pod, id: rp.ID, reason: "the pod ended"})
+	}
+	if statePatch(string(t.uid()), cur.Annotations, mergeState(ReadState(cur.Annotations), StateOf(rp))) != nil {
+		w.records = append(w.records, pendingRecord{pod: t.pod, rp: t.runpod})
+	}
+}
+
+// apply does a round's decisions outside the tracker lock.
+func (p *Provider) apply(ctx context.Context, w roundWork) {
+	for _, pod := range w.push {
+		p.push(pod)
+	}
+	for _, d := range w.deletes {
+		if err := p.deleteRunPod(ctx, d.id); err != nil {
+			p.log.Warn("delete RunPod pod; next round retries", "runpodID", d.id, "pod", podKey(d.pod), "why", d.reason, "err", err)
+			continue
+		}
+		p.log.Info("deleted RunPod pod", "runpodID", d.id, "pod", podKey(d.pod), "why", d.reason)
+		p.event(d.pod, corev1.EventTypeNormal, EventDeleted, "deleted RunPod pod %s: %s", d.id, d.reason)
+	}
+	for _, s := range w.starts {
+		p.restartRunPod(ctx, s)
+	}
+	for _, r := range w.records {
+		p.recordState(r.pod, r.rp)
+	}
+	for _, key := range w.creates {
+		p.startCreate(key)
+	}
+}
+
+func (p *Provider) restartRunPod(ctx context.Context, s pendingStart) {
+	_, err := p.rp.PodAction(ctx, s.id, runpodapi.ActionStart)
+	if p.health != nil {
+		p.health.ObserveRunPod(ignoreRefusals(err), p.now())
+	}
+	if err != nil {
+		p.log.Info("restart RunPod pod; will retry with back-off", "runpodID", s.id, "pod", s.key, "err", err)
+		p.event(s.pod, corev1.EventTypeWarning, EventRestarted, "restart of RunPod pod %s failed, retrying with back-off: %v", s.id, err)
+		return
+	}
+	var n int32
+	p.tr.get(s.key, func(t *tracked) {
+		t.restarts++
+		n = t.restarts
+	})
+	p.event(s.pod, corev1.EventTypeNormal, EventRestarted, "started RunPod pod %s again (restart %d)", s.id, n)
+	p.kick()
+}
+
+func (p *Provider) nextInterval(now time.Time) time.Duration {
+	interval := p.s.ReconcileInterval
+	p.tr.with(func(m map[string]*tracked) {
+		for _, t := range m {
+			if t.inTransition() {
+				interval = p.s.FastInterval
+				return
+			}
+		}
+	})
+	// Keep half the budget for creates, deletes and restarts.
+	if safe := p.rp.Budget().SafeInterval(now, 2); safe > interval {
+		interval = safe
+	}
+	return interval
+}
+
+func (p *Provider) reportSpend(l *listing) {
+	if p.health == nil {
+		return
+	}
+	var total float64
+	var n int
+	for _, rp := range l.byID {
+		if _, ok := policy.Owned(rp, p.s.ClusterID, p.s.NodeName); ok && rp.Status != runpodapi.StatusTerminated {
+			total += rp.Cost
+			n++
+		}
+	}
+	p.health.ReportSpend(total, n)
+}
+
+func copyPod(rp *runpodapi.Pod) *runpodapi.Pod {
+	cp := *rp
+	return &cp
+}
+
+func terminationOf(rp *runpodapi.Pod, now time.Time) *corev1.ContainerStateTerminated {
+	t := &corev1.ContainerStateTerminated{Reason: "Completed", Message: "RunPod reports EXITED and gives no exit code"}
+	if rp.Status == runpodapi.StatusError {
+		t.ExitCode, t.Reason, t.Message = 1, "Error", "RunPod reports ERROR and gives no exit code"
+	}
+	if rp.StartedAt != nil {
+		t.StartedAt.Time = *rp.StartedAt
+	}
+	t.FinishedAt.Time = now
+	return t
+}

@@ -1,0 +1,44 @@
+package podsync
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// recordState writes the RunPod pod's facts into the pod's annotations when
+// they changed. A failed patch is retried by the next reconcile round, which
+// compares the annotations again.
+func (p *Provider) recordState(pod *corev1.Pod, rp *runpodapi.Pod) {
+	current := p.currentPod(pod)
+	state := mergeState(ReadState(current.Annotations), StateOf(rp))
+	patch := statePatch(string(pod.UID), current.Annotations, state)
+	if patch == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := p.kube.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+	if err != nil {
+		p.log.Warn("record RunPod state in pod annotations; will retry next round", "pod", podKey(pod), "runpodID", rp.ID, "err", err)
+	}
+}
+
+// currentPod is the pod as the informer has it now (annotations and status
+// as stored), falling back to the given copy.
+func (p *Provider) currentPod(pod *corev1.Pod) *corev1.Pod {
+	p.mu.Lock()
+	lister := p.pods
+	p.mu.Unlock()
+	if lister != nil {
+		if cur, err := lister.Pods(pod.Namespace).Get(pod.Name); err == nil && cur.UID == pod.UID {
+			return cur
+		}
+	}
+	return pod
+}

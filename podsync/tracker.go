@@ -1,0 +1,99 @@
+package podsync
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// tracked is the cache entry of one Kubernetes pod. Everything in it can be
+// rebuilt from the pod (annotations, status) and one RunPod list.
+type tracked struct {
+	pod       *corev1.Pod    // latest pod from virtual-kubelet (env resolved)
+	container string         // the container RunPod runs
+	runpodID  string         // "" until created or adopted
+	runpod    *runpodapi.Pod // latest view from a list
+	waiting   *WaitingReason // why it is held back, if it is
+	missing   int            // consecutive lists without the RunPod pod
+	deleted   bool           // Kubernetes deleted it; the RunPod pod is gone or going
+	terminal  bool           // Succeeded/Failed reported; the RunPod pod is deleted
+	restarts  int32
+	lastTerm  *corev1.ContainerStateTerminated
+	retryAt   time.Time          // earliest next create or restart attempt
+	backoff   time.Duration      // current retry backoff
+	creating  bool               // a create worker runs for it
+	reserved  float64            // $/h booked by the running create worker
+	cancel    context.CancelFunc // stops the create worker
+	done      chan struct{}      // closed when the create worker ends
+	status    *corev1.PodStatus  // last status pushed to Kubernetes
+}
+
+func (t *tracked) uid() types.UID { return t.pod.UID }
+
+// inTransition is true while the pod's status may change soon, so the
+// reconcile loop polls at its fast interval.
+func (t *tracked) inTransition() bool {
+	if t.terminal || t.deleted {
+		return false
+	}
+	if t.creating || (t.runpodID == "" && t.waiting == nil) {
+		return true
+	}
+	if t.waiting != nil && t.waiting.Reason == ReasonRestarting {
+		return true
+	}
+	if t.runpod == nil {
+		return t.runpodID != ""
+	}
+	switch t.runpod.Status {
+	case runpodapi.StatusProvisioning, runpodapi.StatusStarting:
+		return true
+	case runpodapi.StatusRunning:
+		return !PortsReady(t.runpod)
+	}
+	return false
+}
+
+// podCopy is the pod as GetPod reports it: the last pod seen with the last status pushed.
+func (t *tracked) podCopy() *corev1.Pod {
+	p := t.pod.DeepCopy()
+	if t.status != nil {
+		p.Status = *t.status.DeepCopy()
+	}
+	return p
+}
+
+// tracker is the in-memory index of tracked pods, keyed "namespace/name".
+type tracker struct {
+	mu   sync.Mutex
+	pods map[string]*tracked
+}
+
+func newTracker() *tracker { return &tracker{pods: map[string]*tracked{}} }
+
+func keyOf(namespace, name string) string { return namespace + "/" + name }
+
+func podKey(p *corev1.Pod) string { return keyOf(p.Namespace, p.Name) }
+
+// with runs fn under the lock.
+func (tr *tracker) with(fn func(map[string]*tracked)) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	fn(tr.pods)
+}
+
+// get returns the entry for key under the lock via fn; fn is not called when absent.
+func (tr *tracker) get(key string, fn func(*tracked)) bool {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	t, ok := tr.pods[key]
+	if ok {
+		fn(t)
+	}
+	return ok
+}
