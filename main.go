@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/runpod-kubelet/runpod-kubelet/app"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi/simulator"
 )
 
@@ -22,6 +23,5 @@ func main() {
 		}
 		return
 	}
-	fmt.Fprintln(os.Stderr, "runpod-kubelet: the kubelet is not wired yet; use `runpod-kubelet simulate`")
-	os.Exit(2)
+	os.Exit(app.Main(os.Args[1:], os.Stderr))
 }

@@ -45,10 +45,10 @@ func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *pol
 		plan.Explanation, len(cands), describe(first), first.HourlyCost)
 
 	var lastDetail string
+	refused := 0 // candidates RunPod refused, as opposed to ones the spend cap held back
 	for _, c := range cands {
 		if !p.reserve(podKey(pod), c.HourlyCost) {
-			lastDetail = "the node spend cap leaves no room for it now"
-			continue
+			continue // a parallel create booked the room first
 		}
 		rp, err := p.createOne(ctx, pod, c)
 		switch {
@@ -59,6 +59,7 @@ func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *pol
 			return createResult{}
 		case errors.Is(err, runpodapi.ErrRejected), errors.Is(err, runpodapi.ErrForbidden):
 			lastDetail = detailOf(err)
+			refused++
 			p.event(pod, corev1.EventTypeNormal, EventCandidateSkipped, "%s refused: %s", describe(c), lastDetail)
 			p.catalog.forget(q)
 		case errors.Is(err, runpodapi.ErrInvalid):
@@ -69,19 +70,30 @@ func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *pol
 			return p.wait(pod, ReasonCreateErr, fmt.Sprintf("create %s: %v", describe(c), err), EventCreateError)
 		}
 	}
+	if refused == 0 {
+		spend, count := p.currentSpend(podKey(pod))
+		return p.wait(pod, ReasonSpendCap, fmt.Sprintf(
+			"node spend cap MAX_HOURLY_SPEND $%.2f/h reached: %d RunPod pods cost $%.2f/h with creates in flight and the cheapest candidate adds $%.2f/h; waiting for spend to drop",
+			p.s.MaxHourlySpend, count, spend, cands[0].HourlyCost), EventSpendCap)
+	}
 	return p.wait(pod, ReasonNoCapacity, fmt.Sprintf("every candidate (%d) was refused; last answer: %s", len(cands), lastDetail), EventNoCapacity)
 }
 
 // createOne creates one candidate. An uncertain outcome (5xx, lost answer) is
-// resolved by looking the name up before the same candidate is tried again.
+// resolved by looking the name up: found is adopted, absent is tried again,
+// and when the lookup fails too the error goes back (the pod waits, and the
+// next round's list decides) — a create is never repeated blind.
+// The request itself does not stop when the pod is deleted meanwhile: its
+// answer is needed to delete what it made (finishCreate does).
 func (p *Provider) createOne(ctx context.Context, pod *corev1.Pod, c policy.Candidate) (*runpodapi.Pod, error) {
 	var err error
 	for attempt := 0; attempt <= uncertainRetries; attempt++ {
 		if p.isDeleted(podKey(pod), pod.UID) {
 			return nil, context.Canceled
 		}
+		p.tr.get(podKey(pod), func(t *tracked) { t.posted = t.posted || t.uid() == pod.UID })
 		var rp *runpodapi.Pod
-		rp, err = p.rp.CreatePod(ctx, c.Request)
+		rp, err = p.rp.CreatePod(context.WithoutCancel(ctx), c.Request)
 		if p.health != nil {
 			p.health.ObserveRunPod(ignoreRefusals(err), p.now())
 		}
@@ -92,13 +104,17 @@ func (p *Provider) createOne(ctx context.Context, pod *corev1.Pod, c policy.Cand
 			return nil, err
 		}
 		p.log.Warn("create answer lost; looking the pod up by name before retrying", "pod", podKey(pod), "name", c.Request.Name, "err", err)
-		if found, lerr := p.lookupName(ctx, c.Request.Name, true); lerr == nil && found != nil {
+		found, lerr := p.lookupName(ctx, c.Request.Name, true)
+		switch {
+		case lerr != nil:
+			return nil, fmt.Errorf("%w; looking it up failed too: %v", err, lerr)
+		case found != nil:
 			return found, nil
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * time.Second):
+		case <-time.After(time.Duration(attempt+1) * min(p.s.RetryBackoff, time.Second)):
 		}
 	}
 	return nil, err
@@ -126,10 +142,12 @@ func (p *Provider) refuse(pod *corev1.Pod, err error) createResult {
 
 // wait holds the pod back and schedules another attempt with doubling backoff.
 func (p *Provider) wait(pod *corev1.Pod, reason, msg, event string) createResult {
-	var d time.Duration
+	d := p.s.RetryBackoff
 	p.tr.get(podKey(pod), func(t *tracked) {
-		t.backoff = nextBackoff(t.backoff, p.s.RetryBackoff)
-		d = t.backoff
+		if t.uid() == pod.UID {
+			t.backoff = nextBackoff(t.backoff, p.s.RetryBackoff)
+			d = t.backoff
+		}
 	})
 	if reason == ReasonSpendCap {
 		d = p.s.FastInterval // spend drops when any pod ends; re-check every round

@@ -27,53 +27,65 @@ type createResult struct {
 // startCreate runs a create worker for key unless one runs already.
 func (p *Provider) startCreate(key string) {
 	var ctx context.Context
-	p.tr.get(key, func(t *tracked) {
-		if t.creating || t.runpodID != "" || t.deleted || t.terminal {
+	var t *tracked
+	p.tr.get(key, func(cur *tracked) {
+		if cur.creating || cur.runpodID != "" || cur.deleted || cur.terminal {
 			return
 		}
 		p.mu.Lock()
 		term := p.termCtx
 		p.mu.Unlock()
-		ctx, t.cancel = context.WithCancel(term)
-		t.creating, t.done = true, make(chan struct{})
+		ctx, cur.cancel = context.WithCancel(term)
+		cur.creating, cur.done = true, make(chan struct{})
+		t = cur
 	})
-	if ctx != nil {
-		go p.createWorker(ctx, key)
+	if t != nil {
+		// The worker holds its entry, not the key: the key may be dropped or
+		// taken by a new pod of the same name while it runs.
+		go p.createWorker(ctx, key, t, t.done)
 	}
 }
 
-func (p *Provider) createWorker(ctx context.Context, key string) {
-	var done chan struct{}
-	p.tr.get(key, func(t *tracked) { done = t.done })
+func (p *Provider) createWorker(ctx context.Context, key string, t *tracked, done chan struct{}) {
 	defer close(done)
 
 	select { // bound concurrent creates; the client's rate gate paces the rest
 	case p.creates <- struct{}{}:
 		defer func() { <-p.creates }()
 	case <-ctx.Done():
-		p.finishCreate(key, createResult{})
+		p.finishCreate(key, t, createResult{})
 		return
 	}
 	var pod *corev1.Pod
-	p.tr.get(key, func(t *tracked) { pod = t.pod.DeepCopy() })
+	p.tr.with(func(m map[string]*tracked) {
+		if m[key] == t && !t.deleted {
+			pod = t.pod.DeepCopy()
+		}
+	})
 	if pod == nil {
+		p.finishCreate(key, t, createResult{})
 		return
 	}
 	res := p.tryCreate(ctx, pod)
-	p.finishCreate(key, res)
+	p.finishCreate(key, t, res)
 }
 
 // finishCreate records a create attempt's outcome and pushes the new status.
-func (p *Provider) finishCreate(key string, res createResult) {
+// A RunPod pod made for an entry that was deleted, dropped or replaced
+// meanwhile is deleted at once: nothing else would stop its billing before GC.
+func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 	var push *corev1.Pod
 	var orphan string
-	p.tr.get(key, func(t *tracked) {
+	p.tr.with(func(m map[string]*tracked) {
 		t.creating, t.cancel, t.reserved = false, nil, 0
+		if res.pod != nil && (t.deleted || m[key] != t) {
+			orphan = res.pod.ID
+			return
+		}
+		if m[key] != t {
+			return
+		}
 		if res.pod != nil {
-			if t.deleted {
-				orphan = res.pod.ID // deleted while we created: do not let it bill
-				return
-			}
 			t.runpodID, t.runpod, t.waiting, t.backoff, t.missing = res.pod.ID, res.pod, nil, 0, 0
 			if res.plan != nil {
 				t.container = containerFromPlan(t.pod, res.plan)
@@ -84,7 +96,7 @@ func (p *Provider) finishCreate(key string, res createResult) {
 		}
 		st := p.buildStatus(t, p.currentPod(t.pod))
 		t.status = st
-		push = withStatus(t.pod, st)
+		push = p.forPush(t, st)
 	})
 	if orphan != "" {
 		if err := p.deleteRunPod(context.Background(), orphan); err != nil {
@@ -95,7 +107,7 @@ func (p *Provider) finishCreate(key string, res createResult) {
 	if push != nil {
 		p.push(push)
 	}
-	if res.pod != nil {
+	if res.pod != nil && push != nil {
 		p.recordState(push, res.pod)
 	}
 	p.kick()

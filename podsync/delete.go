@@ -17,17 +17,19 @@ import (
 // delete. RunPod has no preStop hook, so the grace period is not waited for.
 func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 	key := podKey(pod)
+	var entry *tracked
 	var done chan struct{}
 	var id string
+	var posted bool
 	known := p.tr.get(key, func(t *tracked) {
 		if t.uid() != pod.UID {
 			return
 		}
 		t.deleted = true
 		if t.cancel != nil {
-			t.cancel()
+			t.cancel() // stops waits and retries; a create request in flight still finishes
 		}
-		done, id = t.done, t.runpodID
+		entry, done, id = t, t.done, t.runpodID
 	})
 	if done != nil {
 		select { // let an in-flight create finish: it deletes what it made
@@ -35,15 +37,20 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 		case <-ctx.Done():
 			return fmt.Errorf("delete %s: wait for its create to stop: %w", key, ctx.Err())
 		}
-		p.tr.get(key, func(t *tracked) { id = t.runpodID })
+		p.tr.with(func(map[string]*tracked) { id, posted = entry.runpodID, entry.posted })
 	}
 	if id == "" {
 		id = ReadState(pod.Annotations).RunPodID
 	}
 	if id == "" {
-		// An uncertain create may have made it under our name.
+		// An uncertain create may have made it under our name; the last list
+		// predates a create sent in this term, so list afresh then.
 		if name, err := policy.Name(p.s.ClusterID, p.s.NodeName, string(pod.UID)); err == nil {
-			if found, err := p.lookupName(ctx, name, false); err == nil && found != nil {
+			found, err := p.lookupName(ctx, name, posted)
+			if err != nil && posted {
+				return fmt.Errorf("delete %s: look up the RunPod pod its create may have made: %w", key, err)
+			}
+			if found != nil {
 				id = found.ID
 			}
 		}
@@ -62,7 +69,7 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 			}
 			st := p.buildStatus(t, pod)
 			t.status = st
-			push = withStatus(t.pod, st)
+			push = p.forPush(t, st)
 		})
 	} else {
 		t := &tracked{pod: pod, deleted: true}

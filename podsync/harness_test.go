@@ -2,8 +2,14 @@ package podsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +20,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/fake"
+	corev1listers "k8s.io/client-go/listers/core/v1"
+	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
 
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
@@ -28,18 +36,42 @@ const (
 // rig is a Provider wired to the RunPod simulator and a fake clientset with
 // a real informer, with every notification and health report captured.
 type rig struct {
-	t        *testing.T
+	t        testing.TB
+	cfg      rigConfig
+	settings Settings
 	sim      *simulator.Server
 	client   *runpodapi.Client
 	kube     *fake.Clientset
 	recorder *record.FakeRecorder
 	health   *fakeHealth
 	p        *Provider
-	ctx      context.Context
+	ctx      context.Context // the current leadership term
+	cancel   context.CancelFunc
+
+	podLister corev1listers.PodLister
+	svcLister corev1listers.ServiceLister
+
+	probe       atomic.Pointer[Provider] // whose tracker lock every outside call checks
+	failPatches atomic.Bool              // the fake API server refuses pod patches
+	loseCreates atomic.Int32             // POST /v2/pods answers to drop after the pod is made
+	slowCreates atomic.Int64             // delay of POST /v2/pods answers after the pod is made
+	failLists   atomic.Bool              // GET /v2/pods fails on the way
 
 	mu       sync.Mutex
 	statuses map[string]corev1.PodStatus
+	pushes   int           // statuses pushed through the notifier
+	lockHeld []string      // outside calls made with the tracker lock held
 	clock    time.Duration // added to time.Now for the provider
+}
+
+// rigConfig adjusts a rig beyond the provider's Settings.
+type rigConfig struct {
+	settings func(*Settings)
+	sim      func(*simulator.Options)
+	runpod   func(RunPod) RunPod // wraps what the provider sees of RunPod
+	// writeStatus makes the notifier store pushed statuses in the fake API
+	// server, as virtual-kubelet's pod controller does, so rounds reach a steady state.
+	writeStatus bool
 }
 
 type fakeHealth struct {
@@ -70,55 +102,123 @@ func (h *fakeHealth) last() error {
 	return h.errs[len(h.errs)-1]
 }
 
-func newRig(t *testing.T, mod func(*Settings), pods ...*corev1.Pod) *rig {
+func newRig(t testing.TB, mod func(*Settings), pods ...*corev1.Pod) *rig {
+	t.Helper()
+	return newRigWith(t, rigConfig{settings: mod}, pods...)
+}
+
+func newRigWith(t testing.TB, cfg rigConfig, pods ...*corev1.Pod) *rig {
 	t.Helper()
 	opts := simulator.DefaultOptions("podsync-test-key")
 	opts.ProvisioningDelay, opts.StartingDelay, opts.LogInterval = 10*time.Millisecond, 10*time.Millisecond, 20*time.Millisecond
 	opts.Quota = simulator.Quota{}
+	if cfg.sim != nil {
+		cfg.sim(&opts)
+	}
 	sim := simulator.NewServer(opts)
 	t.Cleanup(sim.Close)
+	r := &rig{t: t, cfg: cfg, sim: sim, recorder: record.NewFakeRecorder(100000), health: &fakeHealth{},
+		statuses: map[string]corev1.PodStatus{}}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(base.CloseIdleConnections)
 	client, err := runpodapi.New(runpodapi.Config{BaseURL: sim.URL, APIKey: "podsync-test-key", DefaultPerMinute: -1,
-		RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond, LogIdleGap: 200 * time.Millisecond})
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond, LogIdleGap: 200 * time.Millisecond,
+		HTTPClient: &http.Client{Transport: &lossyTransport{base: base, r: r}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, sim: sim, client: client, recorder: record.NewFakeRecorder(10000), health: &fakeHealth{},
-		statuses: map[string]corev1.PodStatus{}}
+	r.client = client
 	objs := make([]runtime.Object, 0, len(pods))
 	for _, p := range pods {
 		objs = append(objs, p)
 	}
 	r.kube = fake.NewClientset(objs...)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	r.ctx = ctx
+	r.kube.PrependReactor("*", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		r.probeUnlocked("Kubernetes " + a.GetVerb() + " " + a.GetResource().Resource)
+		return false, nil, nil
+	})
+	r.kube.PrependReactor("patch", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if r.failPatches.Load() {
+			return true, nil, errors.New("injected: the API server refuses the patch")
+		}
+		return false, nil, nil
+	})
+	life, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	factory := informers.NewSharedInformerFactory(r.kube, 0)
+	podInf, svcInf := factory.Core().V1().Pods(), factory.Core().V1().Services()
+	r.podLister, r.svcLister = podInf.Lister(), svcInf.Lister()
+	factory.Start(life.Done())
+	factory.WaitForCacheSync(life.Done())
 
-	s := Settings{ClusterID: testCluster, NodeName: testNode, NodeIP: "10.1.2.3", MaxGPUPrice: 3,
+	t.Cleanup(func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if len(r.lockHeld) > 0 {
+			t.Errorf("the tracker lock was held while calling %v", r.lockHeld)
+		}
+	})
+	r.settings = Settings{ClusterID: testCluster, NodeName: testNode, NodeIP: "10.1.2.3", MaxGPUPrice: 3,
 		ReconcileInterval: time.Hour, FastInterval: 10 * time.Millisecond, RetryBackoff: 20 * time.Millisecond}
-	if mod != nil {
-		mod(&s)
+	if cfg.settings != nil {
+		cfg.settings(&r.settings)
 	}
-	r.p = New(Deps{Settings: s, RunPod: client, Kube: r.kube, Recorder: r.recorder, Health: r.health,
+	r.newTerm()
+	return r
+}
+
+// newTerm ends the current leadership term, if any (as a crash or a lost
+// lease would), and starts a new Provider over the same RunPod and API server.
+// Call Rebuild on it, as a new leader does.
+func (r *rig) newTerm() *Provider {
+	if r.cancel != nil {
+		r.cancel()
+	}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.t.Cleanup(r.cancel)
+	var rp RunPod = r.client
+	if r.cfg.runpod != nil {
+		rp = r.cfg.runpod(rp)
+	}
+	r.p = New(Deps{Settings: r.settings, RunPod: rp, Kube: r.kube, Recorder: probingRecorder{r.recorder, r}, Health: r.health,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			return time.Now().Add(r.clock)
 		}})
-	factory := informers.NewSharedInformerFactory(r.kube, 0)
-	podInf, svcInf := factory.Core().V1().Pods(), factory.Core().V1().Services()
-	podLister, svcLister := podInf.Lister(), svcInf.Lister()
-	factory.Start(ctx.Done())
-	factory.WaitForCacheSync(ctx.Done())
-	r.p.Attach(podLister, svcLister)
-	r.p.NotifyPods(ctx, func(pod *corev1.Pod) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.statuses[podKey(pod)] = pod.Status
-	})
+	r.probe.Store(r.p)
+	r.p.Attach(r.podLister, r.svcLister)
+	r.p.NotifyPods(r.ctx, r.notified)
 	r.p.mu.Lock()
-	r.p.termCtx = ctx
+	r.p.termCtx = r.ctx
 	r.p.mu.Unlock()
-	return r
+	return r.p
+}
+
+// notified is the notifier callback: it records the status and, like
+// virtual-kubelet, may store it in the API server.
+func (r *rig) notified(pod *corev1.Pod) {
+	r.probeUnlocked("the notifier")
+	r.mu.Lock()
+	r.statuses[podKey(pod)] = pod.Status
+	r.pushes++
+	r.mu.Unlock()
+	if !r.cfg.writeStatus {
+		return
+	}
+	cur, err := r.kube.CoreV1().Pods(pod.Namespace).Get(context.Background(), pod.Name, metav1.GetOptions{})
+	if err != nil || cur.UID != pod.UID {
+		return
+	}
+	cur.Status = pod.Status
+	_, _ = r.kube.CoreV1().Pods(pod.Namespace).UpdateStatus(context.Background(), cur, metav1.UpdateOptions{})
+}
+
+func (r *rig) pushCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pushes
 }
 
 // gpuPod is a one-container pod asking for n GPUs, bound to the test node.
@@ -128,7 +228,7 @@ func gpuPod(name string, gpus int, annotations map[string]string) *corev1.Pod {
 		res["nvidia.com/gpu"] = *resource.NewQuantity(int64(gpus), resource.DecimalSI)
 	}
 	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", UID: types.UID(fmt.Sprintf("%08d-0000-4000-8000-000000000000", len(name)*7919%100000000)),
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", UID: uidOf(name),
 			Annotations: annotations},
 		Spec: corev1.PodSpec{NodeName: testNode, RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{
 			Name: "main", Image: "runpod/pytorch:2.4.0", Resources: corev1.ResourceRequirements{Limits: res},
@@ -136,6 +236,14 @@ func gpuPod(name string, gpus int, annotations map[string]string) *corev1.Pod {
 		}}},
 		Status: corev1.PodStatus{Phase: corev1.PodPending},
 	}
+}
+
+// uidOf is a pod UID derived from its name.
+func uidOf(name string) types.UID {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	sum := h.Sum64()
+	return types.UID(fmt.Sprintf("%08x-0000-4000-8000-%012x", uint32(sum>>32), sum&0xffffffffffff))
 }
 
 // status returns the last status pushed for ns/name.
@@ -184,4 +292,37 @@ func (r *rig) events() []string {
 			return out
 		}
 	}
+}
+
+// probeUnlocked records a violation when the calling goroutine (or anyone,
+// for over a second) holds the tracker lock: the provider must never call
+// RunPod, Kubernetes, the recorder or the notifier under it.
+func (r *rig) probeUnlocked(what string) {
+	p := r.probe.Load()
+	if p == nil {
+		return
+	}
+	free := make(chan struct{})
+	go func() {
+		p.tr.with(func(map[string]*tracked) {})
+		close(free)
+	}()
+	select {
+	case <-free:
+	case <-time.After(time.Second):
+		r.mu.Lock()
+		r.lockHeld = append(r.lockHeld, what)
+		r.mu.Unlock()
+	}
+}
+
+// probingRecorder checks the tracker lock before every event.
+type probingRecorder struct {
+	*record.FakeRecorder
+	r *rig
+}
+
+func (p probingRecorder) Eventf(obj runtime.Object, kind, reason, format string, args ...any) {
+	p.r.probeUnlocked("the event recorder")
+	p.FakeRecorder.Eventf(obj, kind, reason, format, args...)
 }

@@ -27,16 +27,17 @@ func (p *Provider) Rebuild(ctx context.Context) error {
 		return fmt.Errorf("list pods of node %s to rebuild the pod cache: %w", p.s.NodeName, err)
 	}
 	var l *listing
-	if pods, err := p.rp.ListPods(ctx); err == nil {
+	pods, rpErr := p.rp.ListPods(ctx)
+	if rpErr == nil {
 		l = newListing(pods, p.now())
 		p.mu.Lock()
 		p.lastList = l
 		p.mu.Unlock()
 	} else {
-		p.log.Warn("list RunPod pods at term start; adopting by annotation only", "err", err)
+		p.log.Warn("list RunPod pods at term start; adopting by annotation only", "err", rpErr)
 	}
 	if p.health != nil {
-		p.health.ObserveRunPod(err, p.now())
+		p.health.ObserveRunPod(rpErr, p.now())
 	}
 	var records []pendingRecord
 	adopted := 0

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
@@ -26,7 +27,7 @@ func (p *Provider) Run(ctx context.Context) {
 		next := started.Add(interval)
 		fast := started.Add(p.s.FastInterval)
 		for {
-			wait := time.Until(next)
+			wait := next.Sub(p.now()) // the provider's clock, as started was read
 			if wait <= 0 {
 				break
 			}
@@ -49,13 +50,35 @@ func (p *Provider) Run(ctx context.Context) {
 	}
 }
 
-// roundWork is what a round decided under the lock and does after it.
+// roundWork is what a round decided under the lock and does after it: the
+// tracker lock is never held while calling RunPod, Kubernetes or the notifier.
 type roundWork struct {
 	push    []*corev1.Pod
 	deletes []pendingDelete
 	starts  []pendingStart
 	records []pendingRecord
 	creates []string
+	gone    []pendingGone
+	events  []pendingEvent
+}
+
+// pendingGone is a tracked pod the informer no longer has; the API server
+// confirms it is gone before its RunPod pod is deleted (the informer may lag).
+type pendingGone struct {
+	key string
+	uid types.UID
+	t   *tracked
+	id  string // its RunPod pod when listed, else ""
+}
+
+type pendingEvent struct {
+	pod                  *corev1.Pod
+	kind, reason, format string
+	args                 []any
+}
+
+func (w *roundWork) event(pod *corev1.Pod, kind, reason, format string, args ...any) {
+	w.events = append(w.events, pendingEvent{pod, kind, reason, format, args})
 }
 
 type pendingDelete struct {
@@ -119,11 +142,20 @@ func (p *Provider) reconcileOne(key string, t *tracked, cur *corev1.Pod, l *list
 	if cur == nil || cur.UID != t.uid() {
 		// The Kubernetes pod is gone (force-deleted while not running, or
 		// deleted while we were not leader): its RunPod pod must not bill.
+		var id string
 		if rp := l.byID[t.runpodID]; rp != nil && t.runpodID != "" {
-			w.deletes = append(w.deletes, pendingDelete{pod: t.pod, id: t.runpodID, reason: "its Kubernetes pod is gone"})
+			id = t.runpodID
 		}
-		p.forget(t)
-		delete(m, key)
+		if !t.deleted {
+			w.gone = append(w.gone, pendingGone{key: key, uid: t.uid(), t: t, id: id})
+			return
+		}
+		if id != "" {
+			w.deletes = append(w.deletes, pendingDelete{pod: t.pod, id: id, reason: "its Kubernetes pod is gone"})
+		}
+		if !t.creating { // else the create worker deletes what it makes, then a later round drops it
+			delete(m, key)
+		}
 		return
 	}
 	if t.runpodID == "" {
@@ -134,13 +166,13 @@ func (p *Provider) reconcileOne(key string, t *tracked, cur *corev1.Pod, l *list
 		t.missing++
 		if t.missing == p.s.MissingRounds {
 			t.terminal = true
-			p.event(t.pod, corev1.EventTypeWarning, EventMissing, "RunPod pod %s is missing from %d lists in a row; marking the pod Failed", t.runpodID, t.missing)
+			w.event(t.pod, corev1.EventTypeWarning, EventMissing, "RunPod pod %s is missing from %d lists in a row; marking the pod Failed", t.runpodID, t.missing)
 		}
 	}
 	st := p.buildStatus(t, cur)
 	if t.status == nil || !equality.Semantic.DeepEqual(*st, *t.status) {
 		t.status = st
-		w.push = append(w.push, withStatus(t.pod, st))
+		w.push = append(w.push, p.forPush(t, st))
 	}
 }
 
@@ -179,7 +211,7 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 		if t.waiting != nil && t.waiting.Reason == ReasonRestarting {
 			t.waiting = nil
 		}
-		p.event(t.pod, corev1.EventTypeNormal, EventRunning, "RunPod pod %s is RUNNING", rp.ID)
+		w.event(t.pod, corev1.EventTypeNormal, EventRunning, "RunPod pod %s is RUNNING", rp.ID)
 	}
 	switch decideAfterExit(t.pod.Spec.RestartPolicy, rp.Status) {
 	case restart:
@@ -198,7 +230,7 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 		if rp.Status == runpodapi.StatusError {
 			reason, kind = EventFailed, corev1.EventTypeWarning
 		}
-		p.event(t.pod, kind, reason, "RunPod pod %s is %s (RunPod reports no exit code); deleting it so it stops billing", rp.ID, rp.Status)
+		w.event(t.pod, kind, reason, "RunPod pod %s is %s (RunPod reports no exit code); deleting it so it stops billing", rp.ID, rp.Status)
 		w.deletes = append(w.deletes, pendingDelete{pod: t.pod, id: rp.ID, reason: "the pod ended"})
 	}
 	if statePatch(string(t.uid()), cur.Annotations, mergeState(ReadState(cur.Annotations), StateOf(rp))) != nil {
@@ -208,9 +240,13 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 
 // apply does a round's decisions outside the tracker lock.
 func (p *Provider) apply(ctx context.Context, w roundWork) {
+	for _, e := range w.events {
+		p.event(e.pod, e.kind, e.reason, e.format, e.args...)
+	}
 	for _, pod := range w.push {
 		p.push(pod)
 	}
+	p.dropGone(ctx, w.gone)
 	for _, d := range w.deletes {
 		if err := p.deleteRunPod(ctx, d.id); err != nil {
 			p.log.Warn("delete RunPod pod; next round retries", "runpodID", d.id, "pod", podKey(d.pod), "why", d.reason, "err", err)
@@ -227,6 +263,40 @@ func (p *Provider) apply(ctx context.Context, w roundWork) {
 	}
 	for _, key := range w.creates {
 		p.startCreate(key)
+	}
+}
+
+// dropGone forgets the tracked pods the API server no longer has (or has
+// under another UID) and deletes their RunPod pods. One list of the node's
+// pods answers for all of them; if it fails, the next round asks again.
+func (p *Provider) dropGone(ctx context.Context, gone []pendingGone) {
+	if len(gone) == 0 {
+		return
+	}
+	stored, err := p.storedPodUIDs(ctx)
+	if err != nil {
+		p.log.Warn("check whether pods missing from the informer are gone; next round asks again", "pods", len(gone), "err", err)
+		return
+	}
+	for _, g := range gone {
+		if stored[g.uid] {
+			continue // the informer lags; the pod is still there
+		}
+		p.tr.with(func(m map[string]*tracked) {
+			g.t.deleted = true
+			p.forget(g.t)
+			if m[g.key] == g.t && !g.t.creating {
+				delete(m, g.key)
+			}
+		})
+		if g.id == "" {
+			continue
+		}
+		if err := p.deleteRunPod(ctx, g.id); err != nil {
+			p.log.Warn("delete RunPod pod of a gone pod; GC retries", "runpodID", g.id, "pod", g.key, "err", err)
+			continue
+		}
+		p.log.Info("deleted RunPod pod", "runpodID", g.id, "pod", g.key, "why", "its Kubernetes pod is gone")
 	}
 }
 

@@ -42,3 +42,26 @@ func (p *Provider) currentPod(pod *corev1.Pod) *corev1.Pod {
 	}
 	return pod
 }
+
+// forPush is the pod handed to virtual-kubelet with a new status. The library
+// writes it whole through UpdateStatus, and the pods/status endpoint keeps
+// the metadata it is given — annotations included. So it starts from the pod
+// as the API server has it (not the copy from CreatePod, whose annotations
+// predate our patches) and carries the runpod.io/* state we record, which may
+// not have reached the informer yet. The caller holds the tracker lock.
+func (p *Provider) forPush(t *tracked, st *corev1.PodStatus) *corev1.Pod {
+	out := p.currentPod(t.pod).DeepCopy()
+	if st != nil {
+		out.Status = *st.DeepCopy()
+	}
+	if t.runpod != nil {
+		state := mergeState(ReadState(out.Annotations), StateOf(t.runpod))
+		if out.Annotations == nil {
+			out.Annotations = map[string]string{}
+		}
+		for k, v := range state.Annotations() {
+			out.Annotations[k] = v
+		}
+	}
+	return out
+}

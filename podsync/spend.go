@@ -56,6 +56,9 @@ func (t *tracked) hourlyCost() (float64, int) {
 		return 0, 0
 	case t.runpod != nil:
 		return t.runpod.Cost, 1
+	case t.runpodID != "":
+		// Adopted by annotation while RunPod could not be listed: what it billed last.
+		return ReadState(t.pod.Annotations).CostPerHr, 1
 	case t.creating:
 		return t.reserved, 0
 	}

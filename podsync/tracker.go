@@ -27,6 +27,7 @@ type tracked struct {
 	retryAt   time.Time          // earliest next create or restart attempt
 	backoff   time.Duration      // current retry backoff
 	creating  bool               // a create worker runs for it
+	posted    bool               // a create request was sent: a RunPod pod may exist under its name
 	reserved  float64            // $/h booked by the running create worker
 	cancel    context.CancelFunc // stops the create worker
 	done      chan struct{}      // closed when the create worker ends

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// newRESTConfig reads KUBECONFIG when set, else the in-cluster credentials.
+func newRESTConfig(cfg *Config) (*rest.Config, error) {
+	if cfg.Kubeconfig != "" {
+		rc, err := clientcmd.BuildConfigFromFlags("", cfg.Kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("KUBECONFIG %s: %w", cfg.Kubeconfig, err)
+		}
+		return rc, nil
+	}
+	rc, err := rest.InClusterConfig()
+	if err != nil {
+		return nil, fmt.Errorf("no KUBECONFIG and not running in a cluster: %w", err)
+	}
+	return rc, nil
+}
+
+func newKubeClient(rc *rest.Config) (kubernetes.Interface, error) {
+	rc = rest.CopyConfig(rc)
+	rc.UserAgent = "runpod-kubelet"
+	rc.QPS, rc.Burst = 50, 100 // status updates for 1,000 pods must not queue behind the default 5 QPS
+	c, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("build Kubernetes client: %w", err)
+	}
+	return c, nil
+}
+
+func newRunPodClient(cfg *Config, m *Metrics) (*runpodapi.Client, error) {
+	c, err := runpodapi.New(runpodapi.Config{BaseURL: cfg.APIURL, APIKey: cfg.APIKey, Observer: m.observeRunPod})
+	if err != nil {
+		return nil, fmt.Errorf("RUNPOD_API_URL: %w", err)
+	}
+	return c, nil
+}
+
+// resolveClusterID is CLUSTER_ID, else the UID of the kube-system namespace:
+// stable for the cluster's life and the same for every replica.
+func resolveClusterID(ctx context.Context, cfg *Config, kube kubernetes.Interface) (string, error) {
+	if cfg.ClusterID != "" {
+		return cfg.ClusterID, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ns, err := kube.CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("CLUSTER_ID is unset and the kube-system namespace UID cannot be read: %w", err)
+	}
+	return string(ns.UID), nil
+}
+
+// nodeIP is POD_IP, else INTERNAL_IP, else this host's first non-loopback
+// address: the API server reaches the kubelet API (logs) there.
+func nodeIP(cfg *Config) string {
+	if ip := cfg.NodeIP(); ip != "" {
+		return ip
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err == nil {
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && ipn.IP.To4() != nil {
+				return ipn.IP.String()
+			}
+		}
+	}
+	return "127.0.0.1"
+}

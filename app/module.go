@@ -1,0 +1,111 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// Main loads the configuration from the environment and args and runs the
+// kubelet until SIGINT/SIGTERM. It returns the process exit code.
+func Main(args []string, stderr io.Writer) int {
+	cfg, err := Load(args, os.ReadFile)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, err)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "runpod-kubelet: invalid configuration:\n%v\n", err)
+		return 2
+	}
+	app := fx.New(Module(cfg, stderr), fx.WithLogger(func(l *slog.Logger) fxevent.Logger {
+		fl := &fxevent.SlogLogger{Logger: l}
+		fl.UseLogLevel(slog.LevelDebug) // fx's own start-up chatter only at LOG_LEVEL=debug
+		return fl
+	}))
+	if err := app.Err(); err != nil {
+		fmt.Fprintln(stderr, "runpod-kubelet:", err)
+		return 1
+	}
+	app.Run()
+	return 0
+}
+
+// Module wires the kubelet: one constructor per part, lifecycle hooks to
+// start and stop it.
+func Module(cfg *Config, logOut io.Writer) fx.Option {
+	return fx.Module("runpod-kubelet",
+		fx.Supply(cfg),
+		fx.Provide(
+			func() *slog.Logger {
+				return slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+			},
+			newMetrics,
+			newRESTConfig,
+			newKubeClient,
+			newRunPodClient,
+			newHealthServer,
+		),
+		fx.Invoke(startKubelet),
+	)
+}
+
+// startKubelet resolves the cluster id, then runs leader election (or the
+// controllers directly when LEADER_ELECTION=false) in the background.
+func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, kube kubernetes.Interface,
+	rp *runpodapi.Client, log *slog.Logger, m *Metrics, health *HealthServer) {
+	m.watchBudget(rp.Budget)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	el := &elector{cfg: cfg, kube: kube, log: log, metrics: m}
+	lost := func() {
+		health.SetReady(false, "leadership lost")
+		_ = sd.Shutdown(fx.ExitCode(1))
+	}
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			log.Info("starting runpod-kubelet", "config", cfg)
+			go func() {
+				defer close(done)
+				clusterID, err := resolveClusterID(ctx, cfg, kube)
+				if err != nil {
+					log.Error("cannot start", "err", err)
+					_ = sd.Shutdown(fx.ExitCode(1))
+					return
+				}
+				t := &term{cfg: cfg, kube: kube, runpod: rp, log: log, health: health, clusterID: clusterID}
+				if !cfg.LeaderElection {
+					m.setLeader(true)
+					if err := t.run(ctx); err != nil {
+						log.Error("controllers stopped", "err", err)
+						lost()
+					}
+					return
+				}
+				health.SetReady(true, "") // a standby is ready: it serves health and waits
+				el.run(ctx, t.run, lost)
+			}()
+			return nil
+		},
+		OnStop: func(stopCtx context.Context) error {
+			el.stop(10 * time.Second) // controllers first, then the Lease
+			cancel()
+			select {
+			case <-done:
+			case <-stopCtx.Done():
+			}
+			return nil
+		},
+	})
+}

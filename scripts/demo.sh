@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The demo: a local control plane, the RunPod simulator and runpod-kubelet
+# (with the RBAC an installed one has), then the examples. Leaves everything
+# running. `scripts/demo.sh stop` stops it all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export RPK_STATE_DIR="${RPK_STATE_DIR:-$root/.cache/demo}"
+SIM_ADDR="${SIM_ADDR:-127.0.0.1:8999}"
+KUBELET_ADDR="${KUBELET_ADDR:-127.0.0.1:10250}"
+HEALTH_ADDR="${HEALTH_ADDR:-127.0.0.1:18080}"
+SIM_KEY="${SIM_KEY:-demo-key}"
+run_dir="$RPK_STATE_DIR/demo"
+bin="$root/.cache/bin/runpod-kubelet"
+
+step_start=0
+step() { step_start=$(date +%s); printf '%-52s' "$1"; }
+done_() { echo "$(($(date +%s) - step_start))s"; }
+
+stop_pid() {
+	local f="$run_dir/$1.pid"
+	[ -f "$f" ] || return 0
+	local pid; pid=$(cat "$f")
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -f "$f"
+}
+
+if [ "${1:-}" = stop ]; then
+	stop_pid kubelet
+	stop_pid simulator
+	scripts/controlplane.sh stop
+	exit 0
+fi
+
+mkdir -p "$run_dir" "$(dirname "$bin")"
+step "building runpod-kubelet"
+go build -o "$bin" .
+done_
+step "building the control plane (cached after the first run)"
+bindir=$(scripts/controlplane-build.sh)
+export PATH="$bindir:$PATH"
+done_
+step "starting etcd, apiserver, scheduler, controller-manager"
+scripts/controlplane.sh start >"$run_dir/controlplane.log" 2>&1 || { cat "$run_dir/controlplane.log"; exit 1; }
+export KUBECONFIG="$RPK_STATE_DIR/admin.kubeconfig"
+done_
+
+step "starting the RunPod simulator on $SIM_ADDR"
+stop_pid simulator
+RUNPOD_API_KEY="$SIM_KEY" nohup "$bin" simulate --listen "$SIM_ADDR" --provisioning-delay 3s --starting-delay 2s \
+	>"$run_dir/simulator.log" 2>&1 &
+echo $! >"$run_dir/simulator.pid"
+done_
+
+step "applying RBAC; kubelet runs as ServiceAccount runpod-kubelet"
+kubectl apply -k kustomize/rbac >/dev/null
+token=$(kubectl -n kube-system create token runpod-kubelet --duration 24h)
+server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+sa_kubeconfig="$run_dir/kubelet.kubeconfig"
+KUBECONFIG="$sa_kubeconfig" kubectl config set-cluster local --server="$server" \
+	--certificate-authority="$RPK_STATE_DIR/ca.crt" --embed-certs >/dev/null
+KUBECONFIG="$sa_kubeconfig" kubectl config set-credentials runpod-kubelet --token="$token" >/dev/null
+KUBECONFIG="$sa_kubeconfig" kubectl config set-context local --cluster=local --user=runpod-kubelet >/dev/null
+KUBECONFIG="$sa_kubeconfig" kubectl config use-context local >/dev/null
+done_
+
+step "starting runpod-kubelet"
+stop_pid kubelet
+KUBECONFIG="$sa_kubeconfig" RUNPOD_API_KEY="$SIM_KEY" RUNPOD_API_URL="http://$SIM_ADDR" \
+	LISTEN_ADDR="$KUBELET_ADDR" HEALTH_ADDR="$HEALTH_ADDR" INTERNAL_IP=127.0.0.1 \
+	MAX_GPU_PRICE=1 MAX_HOURLY_SPEND=10 RECONCILE_INTERVAL=5s \
+	nohup "$bin" >"$run_dir/kubelet.log" 2>&1 &
+echo $! >"$run_dir/kubelet.pid"
+kubectl wait --for=condition=Ready node/virtual-runpod --timeout=60s >/dev/null
+done_
+
+step "applying examples/ (GPU pod, Job, HTTP server)"
+kubectl apply -f examples/ >/dev/null
+kubectl wait --for=condition=Ready pod/nvidia-smi pod/inference --timeout=90s >/dev/null
+done_
+
+echo
+kubectl get nodes,pods -o wide
+echo
+echo "RunPod annotations of pod/inference:"
+kubectl get pod inference -o json | python3 -c 'import json,sys
+for k,v in sorted(json.load(sys.stdin)["metadata"]["annotations"].items()):
+    print(f"  {k}: {v}")' 2>/dev/null || kubectl get pod inference -o jsonpath='{.metadata.annotations}'
+echo
+echo "kubectl logs nvidia-smi --tail 5:"
+kubectl logs nvidia-smi --tail 5 | sed 's/^/  /'
+echo
+echo "node spend:"
+kubectl get node virtual-runpod -o jsonpath='{range .status.conditions[?(@.type=="RunPodSpend")]}  {.message}{"\n"}{end}'
+echo
+echo "Everything is running. Try: export KUBECONFIG=$KUBECONFIG PATH=$bindir:\$PATH; kubectl get pods -w"
+echo "Stop it all with: scripts/demo.sh stop"
