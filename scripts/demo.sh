@@ -14,7 +14,7 @@ run_dir="$RPK_STATE_DIR/demo"
 bin="$root/.cache/bin/runpod-kubelet"
 
 step_start=0
-step() { step_start=$(date +%s); printf '%-52s' "$1"; }
+step() { step_start=$(date +%s); printf '%-62s' "$1"; }
 done_() { echo "$(($(date +%s) - step_start))s"; }
 
 stop_pid() {
@@ -75,6 +75,11 @@ KUBECONFIG="$sa_kubeconfig" RUNPOD_API_KEY="$SIM_KEY" RUNPOD_API_URL="http://$SI
 	MAX_GPU_PRICE=1 MAX_HOURLY_SPEND=10 RECONCILE_INTERVAL=5s \
 	nohup "$bin" >"$run_dir/kubelet.log" 2>&1 &
 echo $! >"$run_dir/kubelet.pid"
+for _ in $(seq 60); do
+	kubectl get node virtual-runpod >/dev/null 2>&1 && break
+	kill -0 "$(cat "$run_dir/kubelet.pid")" 2>/dev/null || { echo; tail -20 "$run_dir/kubelet.log"; exit 1; }
+	sleep 1
+done
 kubectl wait --for=condition=Ready node/virtual-runpod --timeout=60s >/dev/null
 done_
 
@@ -89,9 +94,10 @@ echo
 echo "RunPod annotations of pod/inference:"
 kubectl get pod inference -o json | python3 -c 'import json,sys
 for k,v in sorted(json.load(sys.stdin)["metadata"]["annotations"].items()):
-    print(f"  {k}: {v}")' 2>/dev/null || kubectl get pod inference -o jsonpath='{.metadata.annotations}'
+    if k.startswith("runpod.io/"): print(f"  {k}: {v}")' 2>/dev/null || kubectl get pod inference -o jsonpath='{.metadata.annotations}'
 echo
 echo "kubectl logs nvidia-smi --tail 5:"
+for _ in $(seq 10); do [ -n "$(kubectl logs nvidia-smi --tail 1 2>/dev/null)" ] && break; sleep 1; done
 kubectl logs nvidia-smi --tail 5 | sed 's/^/  /'
 echo
 echo "node spend:"

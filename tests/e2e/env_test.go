@@ -1,0 +1,336 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi/simulator"
+	"github.com/runpod-kubelet/runpod-kubelet/tests/cluster"
+)
+
+const (
+	nodeName = "virtual-runpod" // the name kustomize/rbac grants
+	simKey   = "e2e-sim-key"
+	ns       = "default"
+)
+
+// kubeletBin is built once by TestMain.
+var kubeletBin string
+
+func TestMain(m *testing.M) {
+	if os.Getenv("RPK_E2E") != "1" {
+		fmt.Println("e2e: skipped (set RPK_E2E=1, as scripts/test.sh does)")
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "rpk-e2e-bin")
+	if err != nil {
+		panic(err)
+	}
+	kubeletBin = filepath.Join(dir, "runpod-kubelet")
+	build := exec.Command("go", "build", "-race", "-o", kubeletBin, "../..")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: build runpod-kubelet:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// env is one scenario's world: its own control plane, simulator and kubelets.
+type env struct {
+	t      *testing.T
+	c      *cluster.Cluster
+	kube   kubernetes.Interface
+	sim    *simulator.Server
+	rp     *runpodapi.Client // to inspect RunPod as a user would
+	saConf string            // kubeconfig of ServiceAccount kube-system/runpod-kubelet
+}
+
+func newEnv(t *testing.T, simMod func(*simulator.Options)) *env {
+	t.Helper()
+	if os.Getenv("RPK_E2E") != "1" {
+		t.Skip("end-to-end: set RPK_E2E=1")
+	}
+	c := cluster.Start(t, nodeName)
+	c.Kubectl(t, "apply", "-k", filepath.Join(repoRoot(t), "kustomize", "rbac"))
+	opts := simulator.DefaultOptions(simKey)
+	opts.ProvisioningDelay, opts.StartingDelay, opts.LogInterval = 500*time.Millisecond, 500*time.Millisecond, 200*time.Millisecond
+	opts.Quota = simulator.Quota{Minute: 6000, Hour: 100000, Day: 1000000}
+	if simMod != nil {
+		simMod(&opts)
+	}
+	sim := simulator.NewServer(opts)
+	t.Cleanup(sim.Close)
+	rp, err := runpodapi.New(runpodapi.Config{BaseURL: sim.URL, APIKey: simKey, DefaultPerMinute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, c: c, kube: c.Client, sim: sim, rp: rp,
+		saConf: c.ServiceAccountKubeconfig(t, "kube-system", "runpod-kubelet")}
+}
+
+func repoRoot(t *testing.T) string {
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// kubelet is one runpod-kubelet process.
+type kubelet struct {
+	name   string
+	cmd    *exec.Cmd
+	log    string
+	health string
+	done   chan struct{}
+}
+
+// startKubelet runs a replica named name (its POD_NAME) with extra env
+// settings (KEY=VALUE) over the defaults below.
+func (e *env) startKubelet(name string, extra ...string) *kubelet {
+	e.t.Helper()
+	k := &kubelet{name: name, log: filepath.Join(e.t.TempDir(), name+".log"),
+		health: freeAddr(e.t), done: make(chan struct{})}
+	logf, err := os.Create(k.log)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	k.cmd = exec.Command(kubeletBin)
+	k.cmd.Env = append(os.Environ(),
+		"KUBECONFIG="+e.saConf,
+		"RUNPOD_API_KEY="+simKey,
+		"RUNPOD_API_URL="+e.sim.URL,
+		"NODE_NAME="+nodeName,
+		"POD_NAME="+name,
+		"INTERNAL_IP=127.0.0.1",
+		"LISTEN_ADDR="+freeAddr(e.t),
+		"HEALTH_ADDR="+k.health,
+		"MAX_GPU_PRICE=3",
+		"RECONCILE_INTERVAL=2s",
+		"LEASE_DURATION=6s",
+		"LEASE_RENEW_DEADLINE=4s",
+		"LEASE_RETRY_PERIOD=1s",
+		"LOG_LEVEL=info",
+	)
+	k.cmd.Env = append(k.cmd.Env, extra...)
+	k.cmd.Stdout, k.cmd.Stderr = logf, logf
+	if err := k.cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() {
+		_ = k.cmd.Wait()
+		logf.Close()
+		close(k.done)
+	}()
+	e.t.Cleanup(func() {
+		k.stop(syscall.SIGTERM, 15*time.Second)
+		if e.t.Failed() {
+			b, _ := os.ReadFile(k.log)
+			lines := strings.Split(string(b), "\n")
+			if len(lines) > 60 {
+				lines = lines[len(lines)-60:]
+			}
+			e.t.Logf("--- kubelet %s log (tail) ---\n%s", name, strings.Join(lines, "\n"))
+		}
+	})
+	return k
+}
+
+// stop sends sig and waits for the process to exit (SIGKILL after timeout).
+func (k *kubelet) stop(sig syscall.Signal, timeout time.Duration) {
+	select {
+	case <-k.done:
+		return
+	default:
+	}
+	_ = k.cmd.Process.Signal(sig)
+	select {
+	case <-k.done:
+	case <-time.After(timeout):
+		_ = k.cmd.Process.Kill()
+		<-k.done
+	}
+}
+
+func (k *kubelet) exited() bool {
+	select {
+	case <-k.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (k *kubelet) logText() string {
+	b, _ := os.ReadFile(k.log)
+	return string(b)
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// eventually polls cond every 200 ms until it holds or timeout passes.
+func (e *env) eventually(timeout time.Duration, what string, cond func() (bool, string)) {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out after %s waiting for %s; last state: %s", timeout, what, last)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (e *env) waitNodeReady() *corev1.Node {
+	e.t.Helper()
+	var n *corev1.Node
+	e.eventually(60*time.Second, "node "+nodeName+" Ready", func() (bool, string) {
+		var err error
+		n, err = e.kube.CoreV1().Nodes().Get(context.Background(), nodeName, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady {
+				return c.Status == corev1.ConditionTrue, string(c.Status)
+			}
+		}
+		return false, "no Ready condition"
+	})
+	return n
+}
+
+// pod reads a pod; nil when it does not exist.
+func (e *env) pod(name string) *corev1.Pod {
+	p, err := e.kube.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+func (e *env) waitPod(name string, timeout time.Duration, what string, cond func(*corev1.Pod) bool) *corev1.Pod {
+	e.t.Helper()
+	var p *corev1.Pod
+	e.eventually(timeout, "pod "+name+" "+what, func() (bool, string) {
+		p = e.pod(name)
+		if p == nil {
+			return false, "absent"
+		}
+		return cond(p), fmt.Sprintf("phase=%s reason=%s annotations=%d", p.Status.Phase, p.Status.Reason, len(p.Annotations))
+	})
+	return p
+}
+
+func (e *env) waitPodGone(name string, timeout time.Duration) {
+	e.t.Helper()
+	e.eventually(timeout, "pod "+name+" deleted", func() (bool, string) {
+		p := e.pod(name)
+		if p == nil {
+			return true, ""
+		}
+		return false, string(p.Status.Phase)
+	})
+}
+
+func running(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning }
+
+func ready(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// apply runs kubectl apply with the given manifest.
+func (e *env) apply(manifest string) {
+	e.t.Helper()
+	f := filepath.Join(e.t.TempDir(), "manifest.yaml")
+	if err := os.WriteFile(f, []byte(manifest), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+	e.c.Kubectl(e.t, "apply", "-f", f)
+}
+
+// gpuPod renders a pod that tolerates and selects the virtual node.
+func gpuPod(name string, gpus int, annotations map[string]string, containerExtra string) string {
+	var ann strings.Builder
+	for k, v := range annotations {
+		fmt.Fprintf(&ann, "    %s: %q\n", k, v)
+	}
+	annBlock := ""
+	if ann.Len() > 0 {
+		annBlock = "  annotations:\n" + ann.String()
+	}
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata:
+  name: %s
+%sspec:
+  restartPolicy: Never
+  nodeSelector:
+    type: virtual-kubelet
+  tolerations:
+    - key: virtual-kubelet.io/provider
+      operator: Equal
+      value: runpod
+      effect: NoSchedule
+  containers:
+    - name: main
+      image: runpod/pytorch:2.4.0
+      resources:
+        limits:
+          nvidia.com/gpu: %d
+%s`, name, annBlock, gpus, containerExtra)
+}
+
+// runpodPods lists the simulator's live pods.
+func (e *env) runpodPods() []runpodapi.Pod { return e.sim.Pods() }
+
+// events returns the messages of the Events on a pod.
+func (e *env) events(podName string) string {
+	list, err := e.kube.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{
+		FieldSelector: "involvedObject.name=" + podName})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, ev := range list.Items {
+		fmt.Fprintf(&b, "%s %s: %s\n", ev.Type, ev.Reason, ev.Message)
+	}
+	return b.String()
+}
