@@ -23,6 +23,6 @@ RPK_BIN_DIR=$(scripts/controlplane-build.sh)
 export RPK_BIN_DIR
 
 echo "== end-to-end (real etcd, kube-apiserver, scheduler, controller-manager)"
-RPK_E2E=1 go test -race -count=1 -timeout 40m ./tests/...
+RPK_E2E=1 go test -race -count=1 -p 1 -timeout 45m ./tests/...
 
 echo "== all tests passed in $(($(date +%s) - t0))s"
