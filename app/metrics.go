@@ -3,6 +3,7 @@ package app
 import (
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -18,6 +19,8 @@ type Metrics struct {
 	runpodCalls    *prometheus.CounterVec
 	runpodDuration *prometheus.HistogramVec
 	leader         prometheus.Gauge
+
+	pods *podMetrics
 
 	mu     sync.Mutex
 	budget func() runpodapi.Budget
@@ -45,6 +48,7 @@ func newMetrics() *Metrics {
 		Name: "runpod_kubelet_runpod_ratelimit_remaining",
 		Help: "Requests left in the tightest RunPod rate-limit window (-1 until known).",
 	}, m.remaining)
+	m.pods = newPodMetrics(reg)
 	reg.MustRegister(m.runpodCalls, m.runpodDuration, m.leader, remaining,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -76,5 +80,49 @@ func (m *Metrics) setLeader(on bool) {
 		m.leader.Set(1)
 	} else {
 		m.leader.Set(0)
+	}
+}
+
+// podMetrics is podsync's Observer: pod operations, RunPod pods by status,
+// spend and reconcile duration.
+type podMetrics struct {
+	ops      *prometheus.CounterVec
+	byStatus *prometheus.GaugeVec
+	spend    prometheus.Gauge
+	round    prometheus.Histogram
+}
+
+func newPodMetrics(reg prometheus.Registerer) *podMetrics {
+	m := &podMetrics{
+		ops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "runpod_kubelet_pod_operations_total",
+			Help: "Pod operations: create, adopt, delete, orphan_delete, restart, refuse, create_error.",
+		}, []string{"op"}),
+		byStatus: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "runpod_kubelet_runpod_pods",
+			Help: "This node's RunPod pods by RunPod status, as of the last reconcile round.",
+		}, []string{"status"}),
+		spend: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "runpod_kubelet_hourly_spend_usd",
+			Help: "What this node's RunPod pods bill per hour, as of the last reconcile round.",
+		}),
+		round: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "runpod_kubelet_reconcile_duration_seconds",
+			Help:    "Duration of one reconcile round (one RunPod list plus the work it triggers).",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+		}),
+	}
+	reg.MustRegister(m.ops, m.byStatus, m.spend, m.round)
+	return m
+}
+
+func (m *podMetrics) Count(op string) { m.ops.WithLabelValues(op).Inc() }
+
+func (m *podMetrics) RoundDone(d time.Duration, byStatus map[string]int, usd float64) {
+	m.round.Observe(d.Seconds())
+	m.spend.Set(usd)
+	for _, st := range []runpodapi.PodStatus{runpodapi.StatusProvisioning, runpodapi.StatusStarting,
+		runpodapi.StatusRunning, runpodapi.StatusExited, runpodapi.StatusError} {
+		m.byStatus.WithLabelValues(string(st)).Set(float64(byStatus[string(st)]))
 	}
 }

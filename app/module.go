@@ -84,7 +84,7 @@ func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, kube kubernete
 					_ = sd.Shutdown(fx.ExitCode(1))
 					return
 				}
-				t := &term{cfg: cfg, kube: kube, runpod: rp, log: log, health: health, clusterID: clusterID}
+				t := &term{cfg: cfg, kube: kube, runpod: rp, log: log, health: health, metrics: m, clusterID: clusterID}
 				if !cfg.LeaderElection {
 					m.setLeader(true)
 					if err := t.run(ctx); err != nil {

@@ -32,6 +32,7 @@ type term struct {
 	runpod    *runpodapi.Client
 	log       *slog.Logger
 	health    *HealthServer
+	metrics   *Metrics
 	clusterID string
 }
 
@@ -65,6 +66,7 @@ func (t *term) run(ctx context.Context) error {
 			DataCenterIDs: cfg.DataCenterIDs, CloudType: cfg.CloudType, ReconcileInterval: cfg.ReconcileInterval,
 		},
 		RunPod: t.runpod, Kube: t.kube, Recorder: recorder, Health: node.NewReporter(np), Log: t.log,
+		Metrics: t.metrics.pods,
 	})
 
 	tlsCfg, err := kubeletTLS(cfg, cfg.NodeName, ip)

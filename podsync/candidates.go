@@ -35,8 +35,8 @@ func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *pol
 		}
 		if len(affordable) == 0 {
 			return p.wait(pod, ReasonSpendCap, fmt.Sprintf(
-				"node spend cap MAX_HOURLY_SPEND $%.2f/h reached: %d RunPod pods cost $%.2f/h and the cheapest candidate adds $%.2f/h; waiting for spend to drop",
-				p.s.MaxHourlySpend, count, spend, cands[0].HourlyCost), EventSpendCap)
+				"node spend cap MAX_HOURLY_SPEND $%.2f/h reached: %s cost $%.2f/h and the cheapest candidate adds $%.2f/h; waiting for spend to drop",
+				p.s.MaxHourlySpend, podCount(count), spend, cands[0].HourlyCost), EventSpendCap)
 		}
 		cands = affordable
 	}
@@ -73,8 +73,8 @@ func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *pol
 	if refused == 0 {
 		spend, count := p.currentSpend(podKey(pod))
 		return p.wait(pod, ReasonSpendCap, fmt.Sprintf(
-			"node spend cap MAX_HOURLY_SPEND $%.2f/h reached: %d RunPod pods cost $%.2f/h with creates in flight and the cheapest candidate adds $%.2f/h; waiting for spend to drop",
-			p.s.MaxHourlySpend, count, spend, cands[0].HourlyCost), EventSpendCap)
+			"node spend cap MAX_HOURLY_SPEND $%.2f/h reached: %s cost $%.2f/h with creates in flight and the cheapest candidate adds $%.2f/h; waiting for spend to drop",
+			p.s.MaxHourlySpend, podCount(count), spend, cands[0].HourlyCost), EventSpendCap)
 	}
 	return p.wait(pod, ReasonNoCapacity, fmt.Sprintf("every candidate (%d) was refused; last answer: %s", len(cands), lastDetail), EventNoCapacity)
 }
@@ -136,6 +136,7 @@ func (p *Provider) isDeleted(key string, uid types.UID) bool {
 
 func (p *Provider) refuse(pod *corev1.Pod, err error) createResult {
 	p.event(pod, corev1.EventTypeWarning, EventRefused, "%v", err)
+	p.metrics.Count(OpRefuse)
 	p.log.Info("pod refused", "pod", podKey(pod), "reason", err)
 	return createResult{waiting: &WaitingReason{Reason: ReasonRefused, Message: err.Error()}, retry: 0}
 }
@@ -143,16 +144,21 @@ func (p *Provider) refuse(pod *corev1.Pod, err error) createResult {
 // wait holds the pod back and schedules another attempt with doubling backoff.
 func (p *Provider) wait(pod *corev1.Pod, reason, msg, event string) createResult {
 	d := p.s.RetryBackoff
+	repeat := false
 	p.tr.get(podKey(pod), func(t *tracked) {
 		if t.uid() == pod.UID {
 			t.backoff = nextBackoff(t.backoff, p.s.RetryBackoff)
 			d = t.backoff
+			repeat = t.waiting != nil && t.waiting.Reason == reason && t.waiting.Message == msg
 		}
 	})
 	if reason == ReasonSpendCap {
 		d = p.s.FastInterval // spend drops when any pod ends; re-check every round
 	}
-	p.event(pod, corev1.EventTypeWarning, event, "%s (next try in %s)", msg, d.Round(time.Second))
+	p.metrics.Count(OpCreateError)
+	if !repeat { // one Event per new reason, not one per retry
+		p.event(pod, corev1.EventTypeWarning, event, "%s", msg)
+	}
 	p.log.Info("pod waiting", "pod", podKey(pod), "reason", reason, "message", msg, "retryIn", d)
 	return createResult{waiting: &WaitingReason{Reason: reason, Message: msg}, retry: d}
 }
@@ -191,4 +197,11 @@ func (p *Provider) event(pod *corev1.Pod, kind, reason, format string, args ...a
 	if p.recorder != nil {
 		p.recorder.Eventf(pod, kind, reason, format, args...)
 	}
+}
+
+func podCount(n int) string {
+	if n == 1 {
+		return "1 RunPod pod"
+	}
+	return fmt.Sprintf("%d RunPod pods", n)
 }

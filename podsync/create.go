@@ -108,6 +108,11 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 		p.push(push)
 	}
 	if res.pod != nil && push != nil {
+		if res.adopted {
+			p.metrics.Count(OpAdopt)
+		} else {
+			p.metrics.Count(OpCreate)
+		}
 		p.recordState(push, res.pod)
 	}
 	p.kick()

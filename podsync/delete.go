@@ -59,6 +59,7 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 		if err := p.deleteRunPod(ctx, id); err != nil {
 			return fmt.Errorf("delete RunPod pod %s of %s: %w", id, key, err)
 		}
+		p.metrics.Count(OpDelete)
 		p.event(pod, corev1.EventTypeNormal, EventDeleted, "deleted RunPod pod %s; billing stopped", id)
 	}
 	var push *corev1.Pod

@@ -54,6 +54,7 @@ func (p *Provider) collectOrphans(ctx context.Context, l *listing, kube map[stri
 			p.log.Warn("delete orphaned RunPod pod; next round retries", "runpodID", rp.ID, "name", rp.Name, "err", err)
 			continue
 		}
+		p.metrics.Count(OpOrphanDelete)
 		p.log.Info("deleted orphaned RunPod pod: no Kubernetes pod owns it", "runpodID", rp.ID, "name", rp.Name,
 			"age", now.Sub(rp.CreatedAt).Round(time.Second), "costPerHr", rp.Cost)
 	}

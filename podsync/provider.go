@@ -25,6 +25,7 @@ type Deps struct {
 	Health   HealthReporter
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
+	Metrics  Observer         // optional
 }
 
 // Provider runs Kubernetes pods as RunPod pods for one leadership term. A new
@@ -35,6 +36,7 @@ type Provider struct {
 	kube     kubernetes.Interface
 	recorder record.EventRecorder
 	health   HealthReporter
+	metrics  Observer
 	log      *slog.Logger
 	now      func() time.Time
 
@@ -76,9 +78,12 @@ func New(d Deps) *Provider {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	if d.Metrics == nil {
+		d.Metrics = nopObserver{}
+	}
 	s := d.Settings.withDefaults()
 	return &Provider{
-		s: s, rp: d.RunPod, kube: d.Kube, recorder: d.Recorder, health: d.Health, log: d.Log, now: d.Now,
+		s: s, rp: d.RunPod, kube: d.Kube, recorder: d.Recorder, health: d.Health, metrics: d.Metrics, log: d.Log, now: d.Now,
 		tr:      newTracker(),
 		catalog: newCatalogCache(d.RunPod, s.CatalogTTL, d.Now),
 		creates: make(chan struct{}, 8),

@@ -57,6 +57,9 @@ func (p *Provider) Rebuild(ctx context.Context) error {
 		p.event(r.pod, corev1.EventTypeNormal, EventAdopted, "adopted RunPod pod %s found by name after a restart", r.rp.ID)
 		p.recordState(r.pod, r.rp)
 	}
+	for range adopted {
+		p.metrics.Count(OpAdopt)
+	}
 	p.log.Info("pod cache rebuilt", "node", p.s.NodeName, "kubernetesPods", len(list.Items), "adopted", adopted, "runpodListed", l != nil)
 	return nil
 }

@@ -102,6 +102,7 @@ type pendingRecord struct {
 // ends or deletes what needs it, collects orphans and reports health and
 // spend. It returns the interval until the next round.
 func (p *Provider) Round(ctx context.Context) time.Duration {
+	started := time.Now()
 	now := p.now()
 	pods, err := p.rp.ListPods(ctx)
 	if p.health != nil {
@@ -133,7 +134,7 @@ func (p *Provider) Round(ctx context.Context) time.Duration {
 	})
 	p.apply(ctx, w)
 	p.collectOrphans(ctx, l, kube, now)
-	p.reportSpend(l)
+	p.reportSpend(l, time.Since(started))
 	return p.nextInterval(now)
 }
 
@@ -252,6 +253,7 @@ func (p *Provider) apply(ctx context.Context, w roundWork) {
 			p.log.Warn("delete RunPod pod; next round retries", "runpodID", d.id, "pod", podKey(d.pod), "why", d.reason, "err", err)
 			continue
 		}
+		p.metrics.Count(OpDelete)
 		p.log.Info("deleted RunPod pod", "runpodID", d.id, "pod", podKey(d.pod), "why", d.reason)
 		p.event(d.pod, corev1.EventTypeNormal, EventDeleted, "deleted RunPod pod %s: %s", d.id, d.reason)
 	}
@@ -296,6 +298,7 @@ func (p *Provider) dropGone(ctx context.Context, gone []pendingGone) {
 			p.log.Warn("delete RunPod pod of a gone pod; GC retries", "runpodID", g.id, "pod", g.key, "err", err)
 			continue
 		}
+		p.metrics.Count(OpDelete)
 		p.log.Info("deleted RunPod pod", "runpodID", g.id, "pod", g.key, "why", "its Kubernetes pod is gone")
 	}
 }
@@ -315,6 +318,7 @@ func (p *Provider) restartRunPod(ctx context.Context, s pendingStart) {
 		t.restarts++
 		n = t.restarts
 	})
+	p.metrics.Count(OpRestart)
 	p.event(s.pod, corev1.EventTypeNormal, EventRestarted, "started RunPod pod %s again (restart %d)", s.id, n)
 	p.kick()
 }
@@ -336,19 +340,23 @@ func (p *Provider) nextInterval(now time.Time) time.Duration {
 	return interval
 }
 
-func (p *Provider) reportSpend(l *listing) {
-	if p.health == nil {
-		return
-	}
+// reportSpend totals what this node's RunPod pods bill and reports it with
+// the round's figures.
+func (p *Provider) reportSpend(l *listing, took time.Duration) {
 	var total float64
 	var n int
+	byStatus := map[string]int{}
 	for _, rp := range l.byID {
 		if _, ok := policy.Owned(rp, p.s.ClusterID, p.s.NodeName); ok && rp.Status != runpodapi.StatusTerminated {
 			total += rp.Cost
 			n++
+			byStatus[string(rp.Status)]++
 		}
 	}
-	p.health.ReportSpend(total, n)
+	p.metrics.RoundDone(took, byStatus, total)
+	if p.health != nil {
+		p.health.ReportSpend(total, n)
+	}
 }
 
 func copyPod(rp *runpodapi.Pod) *runpodapi.Pod {

@@ -42,6 +42,8 @@ func (c *Client) StreamLogs(ctx context.Context, id string, opts LogOptions, fn 
 		})
 		var cbErr *callbackError
 		switch {
+		case ctx.Err() != nil && !errors.As(err, &cbErr):
+			return ctx.Err() // the caller stopped reading; a racing clean end is not news
 		case err == nil:
 			return nil
 		case errors.As(err, &cbErr):

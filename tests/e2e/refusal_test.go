@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/runpod-kubelet/runpod-kubelet/podsync"
+)
+
+// refusalCase is one pod runpod-kubelet must hold back, and the Warning that says why.
+type refusalCase struct {
+	name        string
+	annotations map[string]string
+	extra       string   // appended to the main container (a second container, ports)
+	reason      string   // the Event reason and the pod's status.reason
+	want        []string // what the Event message must name
+}
+
+// Scenario 5: bad input, each in its own pod, one kubelet (allow-list US-TX-3).
+// Pods refused for their own content make no RunPod call at all; pods whose
+// fit depends on the market read the catalog, wait, and never create.
+func TestRefusalsMakeNoRunPodCall(t *testing.T) {
+	e := newEnv(t, nil)
+	e.startKubelet("replica-a", "DATACENTER_IDS=US-TX-3")
+	e.waitNodeReady()
+
+	refusals := []refusalCase{
+		{name: "bad-datacenter", annotations: map[string]string{"runpod.io/datacenter-ids": "EU-RO-1"},
+			reason: podsync.EventRefused,
+			want:   []string{"runpod.io/datacenter-ids", `"EU-RO-1"`, "outside this node's allowed data centers (US-TX-3)"}},
+		{name: "two-containers", extra: "    - name: sidecar\n      image: busybox\n",
+			reason: podsync.EventRefused,
+			want:   []string{`container "sidecar"`, "2 containers found", "runpod.io/drop-containers"}},
+		{name: "udp-port", extra: "      ports:\n        - containerPort: 5353\n          protocol: UDP\n",
+			reason: podsync.EventRefused,
+			want:   []string{"port 5353/UDP", "TCP ports only"}},
+		{name: "bad-memory", annotations: map[string]string{"runpod.io/required-gpu-memory": "lots"},
+			reason: podsync.EventRefused,
+			want:   []string{"annotation runpod.io/required-gpu-memory", `"lots" is not a whole number of GB`}},
+	}
+	needCatalog := []refusalCase{
+		{name: "unknown-gpu", annotations: map[string]string{"runpod.io/gpu-type-ids": "NVIDIA Imaginary 9000"},
+			reason: podsync.EventNoCapacity,
+			want:   []string{"runpod.io/gpu-type-ids", "none of the GPU types pinned", "(NVIDIA Imaginary 9000) is in the RunPod catalog"}},
+		{name: "price-cap", annotations: map[string]string{"runpod.io/max-price": "0.01"},
+			reason: podsync.EventNoCapacity,
+			want:   []string{"$0.01/h per-GPU cap", "annotation runpod.io/max-price", "cheapest is $0.27/h"}},
+	}
+
+	// Phase 1: only pods refused for their own content exist → no RunPod call
+	// but the reconcile round's list.
+	refusalApply(e, refusals)
+	refusalCheck(e, refusals)
+	time.Sleep(6 * time.Second) // three reconcile rounds: a refusal is final, not retried
+	refusalCheck(e, refusals)
+	c := e.sim.Counters()
+	if c["POST /v2/pods"] != 0 || c["GET /v2/catalog/gpus"] != 0 || c["GET /v2/catalog/datacenters"] != 0 {
+		t.Errorf("refused pods made RunPod calls: %v", c)
+	}
+	if len(e.runpodPods()) != 0 {
+		t.Errorf("RunPod has pods: %+v", e.runpodPods())
+	}
+
+	// Phase 2: valid pods nothing in the catalog fits → catalog reads, no create.
+	refusalApply(e, needCatalog)
+	refusalCheck(e, needCatalog)
+	time.Sleep(6 * time.Second) // past the first 5 s back-off: retried, still waiting
+	refusalCheck(e, append(refusals, needCatalog...))
+	c = e.sim.Counters()
+	if c["POST /v2/pods"] != 0 || c["GET /v2/catalog/gpus"] == 0 || len(e.runpodPods()) != 0 {
+		t.Errorf("want catalog reads and no create: counters %v, RunPod pods %+v", c, e.runpodPods())
+	}
+}
+
+func refusalApply(e *env, cases []refusalCase) {
+	e.t.Helper()
+	for _, rc := range cases {
+		e.apply(gpuPod(rc.name, 1, rc.annotations, rc.extra))
+	}
+}
+
+// refusalCheck waits for each case's Warning and checks the pod is held Pending
+// with that reason and has no RunPod pod.
+func refusalCheck(e *env, cases []refusalCase) {
+	e.t.Helper()
+	for _, rc := range cases {
+		line := e.plWaitEvent(rc.name, corev1.EventTypeWarning, rc.reason, 30*time.Second, rc.want...)
+		e.t.Logf("%s: %s", rc.name, line)
+		p := e.waitPod(rc.name, 10*time.Second, "held back", func(p *corev1.Pod) bool { return p.Status.Reason == rc.reason })
+		if p.Spec.NodeName != nodeName {
+			e.t.Errorf("%s: scheduled to %q, want the virtual node", rc.name, p.Spec.NodeName)
+		}
+		e.plPending(rc.name, rc.reason)
+		if e.plHasEvent(rc.name, podsync.EventPlanned) || e.plHasEvent(rc.name, podsync.EventCreated) {
+			e.t.Errorf("%s: planned or created despite the refusal:\n%s", rc.name, e.events(rc.name))
+		}
+	}
+}
