@@ -49,6 +49,7 @@ type Provider struct {
 	services corev1listers.ServiceLister // for service-link env detection
 	notify   func(*corev1.Pod)
 	lastList *listing        // the latest successful RunPod list of this term
+	failing  bool            // the latest round's list failed
 	termCtx  context.Context // create workers live as long as the term
 	wake     chan struct{}   // asks the reconcile loop for an early round
 }

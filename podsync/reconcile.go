@@ -111,13 +111,21 @@ func (p *Provider) Round(ctx context.Context) time.Duration {
 	if err != nil {
 		// An outage changes no pod: statuses stay as they were.
 		p.log.Warn("list RunPod pods", "err", err)
+		p.mu.Lock()
+		p.failing = true
+		p.mu.Unlock()
 		return p.nextInterval(now)
 	}
 	l := newListing(pods, now)
 	p.mu.Lock()
 	p.lastList = l
 	lister := p.pods
+	recovered := p.failing
+	p.failing = false
 	p.mu.Unlock()
+	if recovered {
+		p.retryAfterOutage()
+	}
 
 	kube := map[string]*corev1.Pod{}
 	if lister != nil {
@@ -175,6 +183,19 @@ func (p *Provider) reconcileOne(key string, t *tracked, cur *corev1.Pod, l *list
 		t.status = st
 		w.push = append(w.push, p.forPush(t, st))
 	}
+}
+
+// retryAfterOutage lets pods held back by RunPod errors try again at once
+// when RunPod answers again, instead of waiting out a back-off grown during
+// the outage.
+func (p *Provider) retryAfterOutage() {
+	p.tr.with(func(m map[string]*tracked) {
+		for _, t := range m {
+			if t.waiting != nil && t.waiting.Reason == ReasonCreateErr {
+				t.retryAt, t.backoff = time.Time{}, 0
+			}
+		}
+	})
 }
 
 func (p *Provider) reconcileUncreated(key string, t *tracked, l *listing, now time.Time, w *roundWork) {

@@ -141,3 +141,20 @@ func TestRunLoopFollowsTheProviderClock(t *testing.T) {
 		t.Fatal("Run did not return when its term ended")
 	}
 }
+
+func TestCreateRetriesAtOnceWhenRunPodRecovers(t *testing.T) {
+	pod := gpuPod("after-outage", 1, nil)
+	r := newRig(t, func(s *Settings) { s.RetryBackoff = time.Hour }, pod)
+	r.sim.SetFaults(simulator.Faults{OutageUntil: time.Now().Add(time.Hour)})
+	_ = r.p.CreatePod(r.ctx, pod)
+	r.eventually("the create to wait on the outage", func() bool {
+		st, _ := r.status("after-outage")
+		return len(st.ContainerStatuses) > 0 && st.ContainerStatuses[0].State.Waiting != nil &&
+			st.ContainerStatuses[0].State.Waiting.Reason == ReasonCreateErr
+	})
+	r.p.Round(r.ctx) // a failed list: the outage is seen
+	r.sim.SetFaults(simulator.Faults{})
+	r.eventually("the pod placed without waiting out its hour-long back-off", func() bool {
+		return len(r.sim.Pods()) == 1
+	})
+}
