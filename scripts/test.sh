@@ -18,9 +18,10 @@ for target in $(go test -list '^Fuzz' ./policy/ | grep '^Fuzz'); do
 	go test -run '^$' -fuzz "^${target}\$" -fuzztime 5s ./policy/
 done
 
-echo "== control plane binaries"
+echo "== control plane binaries and helm (built once, cached)"
 RPK_BIN_DIR=$(scripts/controlplane-build.sh)
-export RPK_BIN_DIR
+RPK_TOOLS_DIR=$(scripts/tools.sh)
+export RPK_BIN_DIR RPK_TOOLS_DIR
 
 echo "== end-to-end (real etcd, kube-apiserver, scheduler, controller-manager)"
 RPK_E2E=1 go test -race -count=1 -p 1 -timeout 45m ./tests/...
