@@ -10,6 +10,11 @@ t0=$(date +%s)
 echo "== go vet"
 go vet ./...
 
+echo "== static builds for the image's platforms (linux/amd64, linux/arm64)"
+for arch in amd64 arm64; do
+	CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -o /dev/null .
+done
+
 echo "== go test -race (unit)"
 go test -race -count=1 ./...
 
