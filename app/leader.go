@@ -24,6 +24,7 @@ type elector struct {
 	mu       sync.Mutex
 	stopTerm context.CancelFunc
 	termDone chan struct{}
+	stopping bool // stop was called: a term ending now is a shutdown, not a loss
 }
 
 // run blocks until ctx ends or leadership is lost; lost is called when a
@@ -73,7 +74,10 @@ func (e *elector) lead(ctx context.Context, fn func(context.Context) error, lost
 	if err := fn(tctx); err != nil {
 		e.log.Error("leadership term ended with an error", "err", err)
 	}
-	if ctx.Err() == nil {
+	e.mu.Lock()
+	stopping := e.stopping
+	e.mu.Unlock()
+	if ctx.Err() == nil && !stopping {
 		lost()
 	}
 }
@@ -83,6 +87,7 @@ func (e *elector) lead(ctx context.Context, fn func(context.Context) error, lost
 func (e *elector) stop(timeout time.Duration) {
 	e.mu.Lock()
 	cancel, done := e.stopTerm, e.termDone
+	e.stopping = true
 	e.mu.Unlock()
 	if cancel == nil {
 		return
