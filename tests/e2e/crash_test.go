@@ -34,7 +34,7 @@ func TestCrashPointsCreateNotDuplicated(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	a.stop(syscall.SIGKILL, 5*time.Second)
+	a.Stop(syscall.SIGKILL, 5*time.Second)
 	rp := e.sim.Pods()[0]
 	posts := e.sim.Counters()["POST /v2/pods"]
 	p := e.pod("crash-a")

@@ -3,12 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi/simulator"
 	"github.com/runpod-kubelet/runpod-kubelet/tests/cluster"
+	"github.com/runpod-kubelet/runpod-kubelet/tests/kubeletproc"
 )
 
 const (
@@ -40,11 +38,12 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	kubeletBin = filepath.Join(dir, "runpod-kubelet")
-	build := exec.Command("go", "build", "-race", "-o", kubeletBin, "../..")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: build runpod-kubelet:", err)
+	root, err := filepath.Abs("../..")
+	if err == nil {
+		kubeletBin, err = kubeletproc.Build(root, dir, true)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -94,102 +93,29 @@ func repoRoot(t *testing.T) string {
 }
 
 // kubelet is one runpod-kubelet process.
-type kubelet struct {
-	name   string
-	cmd    *exec.Cmd
-	log    string
-	health string
-	done   chan struct{}
-}
+type kubelet = kubeletproc.Process
 
 // startKubelet runs a replica named name (its POD_NAME) with extra env
 // settings (KEY=VALUE) over the defaults below.
 func (e *env) startKubelet(name string, extra ...string) *kubelet {
 	e.t.Helper()
-	k := &kubelet{name: name, log: filepath.Join(e.t.TempDir(), name+".log"),
-		health: freeAddr(e.t), done: make(chan struct{})}
-	logf, err := os.Create(k.log)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	k.cmd = exec.Command(kubeletBin)
-	k.cmd.Env = append(os.Environ(),
-		"KUBECONFIG="+e.saConf,
-		"RUNPOD_API_KEY="+simKey,
-		"RUNPOD_API_URL="+e.sim.URL,
-		"NODE_NAME="+nodeName,
-		"POD_NAME="+name,
+	env := []string{
+		"KUBECONFIG=" + e.saConf,
+		"RUNPOD_API_KEY=" + simKey,
+		"RUNPOD_API_URL=" + e.sim.URL,
+		"NODE_NAME=" + nodeName,
+		"POD_NAME=" + name,
 		"INTERNAL_IP=127.0.0.1",
-		"LISTEN_ADDR="+freeAddr(e.t),
-		"HEALTH_ADDR="+k.health,
+		"LISTEN_ADDR=" + kubeletproc.FreeAddr(e.t),
+		"HEALTH_ADDR=" + kubeletproc.FreeAddr(e.t),
 		"MAX_GPU_PRICE=3",
 		"RECONCILE_INTERVAL=2s",
 		"LEASE_DURATION=6s",
 		"LEASE_RENEW_DEADLINE=4s",
 		"LEASE_RETRY_PERIOD=1s",
 		"LOG_LEVEL=info",
-	)
-	k.cmd.Env = append(k.cmd.Env, extra...)
-	k.cmd.Stdout, k.cmd.Stderr = logf, logf
-	if err := k.cmd.Start(); err != nil {
-		e.t.Fatal(err)
 	}
-	go func() {
-		_ = k.cmd.Wait()
-		logf.Close()
-		close(k.done)
-	}()
-	e.t.Cleanup(func() {
-		k.stop(syscall.SIGTERM, 15*time.Second)
-		if e.t.Failed() {
-			b, _ := os.ReadFile(k.log)
-			lines := strings.Split(string(b), "\n")
-			if len(lines) > 60 {
-				lines = lines[len(lines)-60:]
-			}
-			e.t.Logf("--- kubelet %s log (tail) ---\n%s", name, strings.Join(lines, "\n"))
-		}
-	})
-	return k
-}
-
-// stop sends sig and waits for the process to exit (SIGKILL after timeout).
-func (k *kubelet) stop(sig syscall.Signal, timeout time.Duration) {
-	select {
-	case <-k.done:
-		return
-	default:
-	}
-	_ = k.cmd.Process.Signal(sig)
-	select {
-	case <-k.done:
-	case <-time.After(timeout):
-		_ = k.cmd.Process.Kill()
-		<-k.done
-	}
-}
-
-func (k *kubelet) exited() bool {
-	select {
-	case <-k.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (k *kubelet) logText() string {
-	b, _ := os.ReadFile(k.log)
-	return string(b)
-}
-
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return kubeletproc.Start(e.t, kubeletBin, name, append(env, extra...))
 }
 
 // eventually polls cond every 200 ms until it holds or timeout passes.

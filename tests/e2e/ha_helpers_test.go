@@ -219,4 +219,4 @@ func haNoneFailed(e *env, when string) {
 }
 
 // haLogHas reports whether the replica's log contains s.
-func haLogHas(k *kubelet, s string) bool { return strings.Contains(k.logText(), s) }
+func haLogHas(k *kubelet, s string) bool { return strings.Contains(k.Text(), s) }

@@ -38,7 +38,7 @@ func TestHALeaderKilledDuringBurst(t *testing.T) {
 		return n >= 5, ""
 	})
 	killedAt := time.Now()
-	leader.stop(syscall.SIGKILL, 5*time.Second)
+	leader.Stop(syscall.SIGKILL, 5*time.Second)
 	postsAtKill := e.sim.Counters()["POST /v2/pods"]
 	t.Logf("SIGKILL %s after %d creates (RunPod has %d pods)", leaderName, postsAtKill, len(e.runpodPods()))
 	if postsAtKill >= burst {
@@ -70,7 +70,7 @@ func TestHALeaderKilledDuringBurst(t *testing.T) {
 	termAt := time.Now()
 	done := make(chan struct{})
 	go func() {
-		replicas[standbyName].stop(syscall.SIGTERM, 20*time.Second)
+		replicas[standbyName].Stop(syscall.SIGTERM, 20*time.Second)
 		close(done)
 	}()
 	_, handedOver := haWaitHolder(e, 30*time.Second, "replica-c", func(h string) bool { return h == "replica-c" })

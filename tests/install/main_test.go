@@ -3,6 +3,7 @@ package install
 import (
 	"bytes"
 	"fmt"
+	"github.com/runpod-kubelet/runpod-kubelet/tests/kubeletproc"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,11 +31,12 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	kubeletBin = filepath.Join(dir, "runpod-kubelet")
-	build := exec.Command("go", "build", "-race", "-o", kubeletBin, "../..")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "install: build runpod-kubelet:", err)
+	root, err := filepath.Abs("../..")
+	if err == nil {
+		kubeletBin, err = kubeletproc.Build(root, dir, true)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "install:", err)
 		os.Exit(1)
 	}
 	code := m.Run()

@@ -3,15 +3,13 @@ package install
 import (
 	"context"
 	"fmt"
+	"github.com/runpod-kubelet/runpod-kubelet/tests/kubeletproc"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -144,7 +142,7 @@ spec:
 	}
 
 	// 4. Nothing the kubelet did was refused: the chart's rights suffice.
-	if denied := regexp.MustCompile(`(?i).*forbidden.*`).FindAllString(k.logText(), 10); len(denied) > 0 {
+	if denied := regexp.MustCompile(`(?i).*forbidden.*`).FindAllString(k.Text(), 10); len(denied) > 0 {
 		t.Errorf("the kubelet was refused under the chart's RBAC:\n%s", strings.Join(denied, "\n"))
 	}
 
@@ -219,49 +217,11 @@ func kubeletEnv(t *testing.T, m manifests, saConf string) []string {
 }
 
 // kubelet is the runpod-kubelet process under test.
-type kubelet struct {
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
-}
+type kubelet = kubeletproc.Process
 
 func startKubelet(t *testing.T, env []string) *kubelet {
 	t.Helper()
-	k := &kubelet{log: filepath.Join(t.TempDir(), "kubelet.log"), done: make(chan struct{})}
-	logf, err := os.Create(k.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.cmd = exec.Command(kubeletBin)
-	k.cmd.Env = env
-	k.cmd.Stdout, k.cmd.Stderr = logf, logf
-	if err := k.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		_ = k.cmd.Wait()
-		logf.Close()
-		close(k.done)
-	}()
-	t.Cleanup(func() {
-		_ = k.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-k.done:
-		case <-time.After(15 * time.Second):
-			_ = k.cmd.Process.Kill()
-			<-k.done
-		}
-		if t.Failed() {
-			lines := strings.Split(k.logText(), "\n")
-			t.Logf("--- kubelet log (tail) ---\n%s", strings.Join(lines[max(0, len(lines)-60):], "\n"))
-		}
-	})
-	return k
-}
-
-func (k *kubelet) logText() string {
-	b, _ := os.ReadFile(k.log)
-	return string(b)
+	return kubeletproc.StartClean(t, kubeletBin, "kubelet", env)
 }
 
 // freePort is a free TCP port on this machine, as a string.
