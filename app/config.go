@@ -80,7 +80,7 @@ type Config struct {
 	// RenewDeadline is how long the leader retries renewing before it steps down.
 	RenewDeadline time.Duration `envconfig:"LEASE_RENEW_DEADLINE" default:"10s"`
 	// RetryPeriod is the wait between Lease attempts.
-	RetryPeriod time.Duration `envconfig:"LEASE_RETRY_PERIOD" default:"2s"`
+	RetryPeriod time.Duration `envconfig:"LEASE_RETRY_PERIOD" default:"1s"`
 	// PodName is the leader identity; Load sets hostname-<5 random chars> when
 	// empty, so two replicas on one host never share it.
 	PodName string `envconfig:"POD_NAME"`
