@@ -33,7 +33,9 @@ func newRESTConfig(cfg *Config) (*rest.Config, error) {
 func newKubeClient(rc *rest.Config) (kubernetes.Interface, error) {
 	rc = rest.CopyConfig(rc)
 	rc.UserAgent = "runpod-kubelet"
-	rc.QPS, rc.Burst = 50, 100 // status updates for 1,000 pods must not queue behind the default 5 QPS
+	// A created pod costs ~3 status updates, an annotation patch and a few
+	// Events; at 50 QPS a 100-pod burst waited seconds for its status.
+	rc.QPS, rc.Burst = 200, 400
 	c, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("build Kubernetes client: %w", err)

@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
 
 	"github.com/runpod-kubelet/runpod-kubelet/node"
 	"github.com/runpod-kubelet/runpod-kubelet/podsync"
@@ -94,6 +95,14 @@ func (t *term) run(ctx context.Context) error {
 			return nil
 		},
 		nodeutil.AttachProviderRoutes(mux),
+		// virtual-kubelet's default queue limiter lets 100 items through, then
+		// 10 a second for all pods together: a burst of creates and status
+		// updates waited on it. Keep only its per-pod back-off of retries.
+		nodeutil.WithPodControllerConfigOverrides(func(c *vknode.PodControllerConfig) error {
+			c.SyncPodsFromKubernetesRateLimiter = workqueue.NewTypedItemExponentialFailureRateLimiter[any](5*time.Millisecond, 1000*time.Second)
+			c.SyncPodStatusFromProviderRateLimiter = workqueue.NewTypedItemExponentialFailureRateLimiter[any](5*time.Millisecond, 1000*time.Second)
+			return nil
+		}),
 	)
 	if err != nil {
 		return fmt.Errorf("build virtual node %s: %w", cfg.NodeName, err)

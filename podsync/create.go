@@ -51,7 +51,6 @@ func (p *Provider) createWorker(ctx context.Context, key string, t *tracked, don
 
 	select { // bound concurrent creates; the client's rate gate paces the rest
 	case p.creates <- struct{}{}:
-		defer func() { <-p.creates }()
 	case <-ctx.Done():
 		p.finishCreate(key, t, createResult{})
 		return
@@ -62,11 +61,11 @@ func (p *Provider) createWorker(ctx context.Context, key string, t *tracked, don
 			pod = t.pod.DeepCopy()
 		}
 	})
-	if pod == nil {
-		p.finishCreate(key, t, createResult{})
-		return
+	var res createResult
+	if pod != nil {
+		res = p.tryCreate(ctx, pod)
 	}
-	res := p.tryCreate(ctx, pod)
+	<-p.creates // the slot bounds RunPod creates, not the Kubernetes writes that record them
 	p.finishCreate(key, t, res)
 }
 

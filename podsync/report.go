@@ -1,6 +1,8 @@
 package podsync
 
 import (
+	"time"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -26,7 +28,7 @@ func (p *Provider) buildStatus(t *tracked, current *corev1.Pod) *corev1.PodStatu
 		RestartCount:    t.restarts,
 		LastTermination: t.lastTerm,
 		NodeIP:          p.s.NodeIP,
-		Now:             metav1.NewTime(p.now()),
+		Now:             metav1.NewTime(p.now().Truncate(time.Second)), // the API server stores whole seconds; finer times would look like changes every round
 	})
 	return &st
 }

@@ -1,6 +1,8 @@
 package podsync
 
 import (
+	"time"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -302,7 +304,7 @@ func startTime(in StatusInput, prev *corev1.PodStatus) *metav1.Time {
 	case prev.StartTime != nil:
 		return prev.StartTime.DeepCopy()
 	case in.RunPod != nil && !in.RunPod.CreatedAt.IsZero():
-		return new(metav1.NewTime(in.RunPod.CreatedAt))
+		return new(metav1.NewTime(in.RunPod.CreatedAt.Truncate(time.Second)))
 	}
 	return new(in.Now)
 }
