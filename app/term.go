@@ -101,7 +101,7 @@ func (t *term) run(ctx context.Context) error {
 		nodeutil.WithPodControllerConfigOverrides(func(c *vknode.PodControllerConfig) error {
 			c.SyncPodsFromKubernetesRateLimiter = workqueue.NewTypedItemExponentialFailureRateLimiter[any](5*time.Millisecond, 1000*time.Second)
 			c.SyncPodStatusFromProviderRateLimiter = workqueue.NewTypedItemExponentialFailureRateLimiter[any](5*time.Millisecond, 1000*time.Second)
-			return nil
+			return trimInformerCaches(c)
 		}),
 	)
 	if err != nil {

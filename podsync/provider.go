@@ -132,13 +132,13 @@ func (p *Provider) CreatePod(_ context.Context, pod *corev1.Pod) error {
 	p.tr.with(func(m map[string]*tracked) {
 		t, ok := m[key]
 		if ok && t.uid() == pod.UID {
-			t.pod = pod.DeepCopy()
+			t.pod = keepPod(pod)
 			return // adopted at term start, or already in progress
 		}
 		if ok {
 			p.forget(t) // a new pod of the same name
 		}
-		t = &tracked{pod: pod.DeepCopy()}
+		t = &tracked{pod: keepPod(pod)}
 		m[key] = t
 		status = p.buildStatus(t, pod)
 		t.status = status
@@ -161,7 +161,7 @@ func (p *Provider) UpdatePod(_ context.Context, pod *corev1.Pod) error {
 			return
 		}
 		changed := !maps.Equal(t.pod.Annotations, pod.Annotations)
-		t.pod = pod.DeepCopy()
+		t.pod = keepPod(pod)
 		if changed && t.waiting != nil && t.waiting.Reason == ReasonRefused && t.runpodID == "" {
 			t.waiting, t.retryAt = nil, time.Time{}
 			retry = true
@@ -213,7 +213,7 @@ func (p *Provider) forget(t *tracked) {
 }
 
 func withStatus(pod *corev1.Pod, st *corev1.PodStatus) *corev1.Pod {
-	out := pod.DeepCopy()
+	out := keepPod(pod)
 	if st != nil {
 		out.Status = *st.DeepCopy()
 	}

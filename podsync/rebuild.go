@@ -66,7 +66,7 @@ func (p *Provider) Rebuild(ctx context.Context) error {
 
 // adopt builds the tracker entry for pod, or nil when CreatePod should handle it.
 func (p *Provider) adopt(pod *corev1.Pod, l *listing) *tracked {
-	t := &tracked{pod: pod.DeepCopy(), container: containerOf(pod, nil)}
+	t := &tracked{pod: keepPod(pod), container: containerOf(pod, nil)}
 	t.restarts = restartCountOf(pod, t.container)
 	st := pod.Status.DeepCopy()
 	t.status = st

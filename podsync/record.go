@@ -50,7 +50,7 @@ func (p *Provider) currentPod(pod *corev1.Pod) *corev1.Pod {
 // predate our patches) and carries the runpod.io/* state we record, which may
 // not have reached the informer yet. The caller holds the tracker lock.
 func (p *Provider) forPush(t *tracked, st *corev1.PodStatus) *corev1.Pod {
-	out := p.currentPod(t.pod).DeepCopy()
+	out := keepPod(p.currentPod(t.pod))
 	if st != nil {
 		out.Status = *st.DeepCopy()
 	}

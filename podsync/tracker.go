@@ -36,6 +36,15 @@ type tracked struct {
 
 func (t *tracked) uid() types.UID { return t.pod.UID }
 
+// keepPod is the copy of a pod the tracker holds. managedFields are dropped:
+// nothing here reads them, they are a third of a pod's size, and an update
+// that carries none leaves the API server's set as it is.
+func keepPod(pod *corev1.Pod) *corev1.Pod {
+	cp := pod.DeepCopy()
+	cp.ManagedFields = nil
+	return cp
+}
+
 // inTransition is true while the pod's status may change soon, so the
 // reconcile loop polls at its fast interval.
 func (t *tracked) inTransition() bool {

@@ -69,6 +69,16 @@ func TestNodePodLifecycle(t *testing.T) {
 	if p.Status.PodIP != p.Annotations[podsync.AnnotationPublicIP] {
 		t.Errorf("podIP %q, want the public IP", p.Status.PodIP)
 	}
+	// The kubelet caches pods without managedFields; its writes must leave
+	// the server's field ownership as it was (kubectl's) plus its own status.
+	var kubectlOwns, statusOwned bool
+	for _, f := range p.ManagedFields {
+		kubectlOwns = kubectlOwns || strings.HasPrefix(f.Manager, "kubectl")
+		statusOwned = statusOwned || f.Subresource == "status"
+	}
+	if !kubectlOwns || !statusOwned {
+		t.Errorf("managedFields lost entries (want kubectl's and a status writer's): %+v", p.ManagedFields)
+	}
 	time.Sleep(time.Second) // let a few log lines accumulate
 	logs := e.c.Kubectl(t, "logs", "train", "--tail", "3")
 	if n := len(strings.Split(strings.TrimSpace(logs), "\n")); n != 3 || !strings.Contains(logs, "step") {

@@ -1,0 +1,54 @@
+package podsync
+
+import (
+	"sync"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Pods are held once per tracked pod and handed to virtual-kubelet, which
+// keeps its own copy: neither needs managedFields, about a third of a pod.
+func TestTrackedAndPushedPodsCarryNoManagedFields(t *testing.T) {
+	pod := gpuPod("fields", 1, nil)
+	pod.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply,
+		FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}}}
+	r := newRig(t, nil, pod)
+	var mu sync.Mutex
+	var pushed []*corev1.Pod
+	r.p.NotifyPods(r.ctx, func(p *corev1.Pod) {
+		mu.Lock()
+		defer mu.Unlock()
+		pushed = append(pushed, p)
+	})
+
+	if err := r.p.CreatePod(r.ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("the pod to run", func() bool {
+		got, err := r.p.GetPod(r.ctx, pod.Namespace, pod.Name)
+		return err == nil && got.Status.Phase == corev1.PodRunning
+	})
+	if err := r.p.UpdatePod(r.ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+
+	if len(pod.ManagedFields) != 1 {
+		t.Errorf("the caller's pod was changed: managedFields %v", pod.ManagedFields)
+	}
+	got, _ := r.p.GetPod(r.ctx, pod.Namespace, pod.Name)
+	if got.ManagedFields != nil {
+		t.Errorf("GetPod returns managedFields %v", got.ManagedFields)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(pushed) == 0 {
+		t.Fatal("no status was pushed")
+	}
+	for i, p := range pushed {
+		if p.ManagedFields != nil {
+			t.Errorf("push %d (%s) carries managedFields", i, p.Status.Phase)
+		}
+	}
+}
