@@ -73,4 +73,3 @@ func TestElectorTermErrorIsALoss(t *testing.T) {
 		t.Fatal("a term that ends by itself must be reported as lost")
 	}
 }
-

@@ -116,6 +116,8 @@ func (k *kubelet) rounds() int {
 type procStats struct {
 	peakRSS int64         // VmHWM, bytes
 	rss     int64         // VmRSS, bytes
+	rssAnon int64         // RssAnon: heap, stacks, runtime
+	rssFile int64         // RssFile: pages of the binary read in
 	cpu     time.Duration // utime + stime
 }
 
@@ -137,6 +139,10 @@ func (k *kubelet) proc() (procStats, error) {
 			s.peakRSS = kb * 1024
 		case "VmRSS:":
 			s.rss = kb * 1024
+		case "RssAnon:":
+			s.rssAnon = kb * 1024
+		case "RssFile:":
+			s.rssFile = kb * 1024
 		}
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

@@ -149,6 +149,7 @@ func (e *env) processFigures(k *kubelet, res *results, n int) {
 		e.t.Fatalf("read /proc of the kubelet: %v", err)
 	}
 	res.rssPods, res.peakRSS, res.rss, res.cpuTotal = n, p.peakRSS, p.rss, p.cpu
+	res.rssAnon, res.rssFile = p.rssAnon, p.rssFile
 	res.uptime = time.Since(res.started)
 	var parts []string
 	for _, m := range []struct{ name, what string }{
@@ -165,6 +166,9 @@ func (e *env) processFigures(k *kubelet, res *results, n int) {
 	res.memstats = strings.Join(parts, ", ")
 	if fi, err := os.Stat(kubeletBin); err == nil {
 		res.binarySize = fi.Size()
+	}
+	if v, err := k.metric("go_memstats_sys_bytes"); err == nil {
+		res.goSys = int64(v)
 	}
 	if dir := os.Getenv("RPK_BENCH_PROFILES"); dir != "" {
 		name := fmt.Sprintf("kubelet-heap-%d.pprof", n)

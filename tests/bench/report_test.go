@@ -190,8 +190,10 @@ func routeSummary(routes map[string]int64) string {
 func (r *results) details(out *strings.Builder) {
 	fmt.Fprintf(out, "Notes:\n\n")
 	if r.memstats != "" {
-		fmt.Fprintf(out, "- Go memory of the kubelet at %d pods, steady: %s; the rest of its RSS is the %s binary mapped in and the runtime.\n",
-			r.rssPods, r.memstats, mib(r.binarySize))
+		fmt.Fprintf(out, "- Go memory of the kubelet at %d pods, steady: %s; all the Go runtime holds from the OS %s.\n",
+			r.rssPods, r.memstats, mib(r.goSys))
+		fmt.Fprintf(out, "- Its RSS then, %s, is %s anonymous (heap, stacks, runtime) and %s file-backed (pages of the %s binary read in).\n",
+			mib(r.rss), mib(r.rssAnon), mib(r.rssFile), mib(r.binarySize))
 	}
 	if r.postsPerPod > 0 {
 		fmt.Fprintf(out, "- RunPod creates per pod over the whole run: %.3f (`POST /v2/pods` ÷ pods created).\n", r.postsPerPod)

@@ -84,7 +84,9 @@ type results struct {
 	rssPods          int
 	memstats         string // Go heap figures from the kubelet's /metrics
 	binarySize       int64
+	goSys            int64 // all memory the Go runtime holds from the OS
 	peakRSS, rss     int64
+	rssAnon, rssFile int64
 	cpuTotal, uptime time.Duration
 	postsPerPod      float64
 	profiles         []string
