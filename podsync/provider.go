@@ -212,10 +212,15 @@ func (p *Provider) forget(t *tracked) {
 	}
 }
 
+// withStatus is a pod to push: metadata without managedFields, and st (else
+// the pod's own status). No spec: virtual-kubelet keeps a copy of every pushed
+// pod, and the pods/status endpoint takes the spec from the stored pod.
 func withStatus(pod *corev1.Pod, st *corev1.PodStatus) *corev1.Pod {
-	out := keepPod(pod)
-	if st != nil {
-		out.Status = *st.DeepCopy()
+	out := &corev1.Pod{TypeMeta: pod.TypeMeta, ObjectMeta: *pod.ObjectMeta.DeepCopy()}
+	out.ManagedFields = nil
+	if st == nil {
+		st = &pod.Status
 	}
+	out.Status = *st.DeepCopy()
 	return out
 }

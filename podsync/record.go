@@ -50,10 +50,7 @@ func (p *Provider) currentPod(pod *corev1.Pod) *corev1.Pod {
 // predate our patches) and carries the runpod.io/* state we record, which may
 // not have reached the informer yet. The caller holds the tracker lock.
 func (p *Provider) forPush(t *tracked, st *corev1.PodStatus) *corev1.Pod {
-	out := keepPod(p.currentPod(t.pod))
-	if st != nil {
-		out.Status = *st.DeepCopy()
-	}
+	out := withStatus(p.currentPod(t.pod), st)
 	if t.runpod != nil {
 		state := mergeState(ReadState(out.Annotations), StateOf(t.runpod))
 		if out.Annotations == nil {

@@ -9,8 +9,9 @@ import (
 )
 
 // Pods are held once per tracked pod and handed to virtual-kubelet, which
-// keeps its own copy: neither needs managedFields, about a third of a pod.
-func TestTrackedAndPushedPodsCarryNoManagedFields(t *testing.T) {
+// keeps its own copy of each push: neither needs managedFields (about a third
+// of a pod), and a push needs no spec (pods/status keeps the stored one).
+func TestTrackedAndPushedPodsAreSlim(t *testing.T) {
 	pod := gpuPod("fields", 1, nil)
 	pod.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply,
 		FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}}}
@@ -49,6 +50,12 @@ func TestTrackedAndPushedPodsCarryNoManagedFields(t *testing.T) {
 	for i, p := range pushed {
 		if p.ManagedFields != nil {
 			t.Errorf("push %d (%s) carries managedFields", i, p.Status.Phase)
+		}
+		if len(p.Spec.Containers) != 0 {
+			t.Errorf("push %d (%s) carries the spec", i, p.Status.Phase)
+		}
+		if p.UID != pod.UID || p.Name != pod.Name || p.Namespace != pod.Namespace || p.Status.Phase == "" {
+			t.Errorf("push %d lost its identity or status: %s/%s uid %s phase %q", i, p.Namespace, p.Name, p.UID, p.Status.Phase)
 		}
 	}
 }
