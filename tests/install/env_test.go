@@ -64,6 +64,7 @@ func TestChartSetsEveryVariable(t *testing.T) {
 		"LEASE_RENEW_DEADLINE": "15s",
 		"LEASE_RETRY_PERIOD":   "3s",
 		"POD_NAME":             "field:metadata.name",
+		"GOMEMLIMIT":           "resource:limits.memory",
 		"TLS_CERT_FILE":        "/etc/runpod-kubelet/tls/tls.crt",
 		"TLS_KEY_FILE":         "/etc/runpod-kubelet/tls/tls.key",
 	}
@@ -126,6 +127,9 @@ func loadConfig(t *testing.T, env, from map[string]string) *app.Config {
 		os.Unsetenv(name)
 	}
 	for name, value := range env {
+		if strings.HasPrefix(value, "resource:") {
+			continue // a Go runtime setting (GOMEMLIMIT), not app.Config
+		}
 		if strings.HasPrefix(value, "secret:") || strings.HasPrefix(value, "field:") {
 			resolved, ok := from[value]
 			if !ok {

@@ -139,6 +139,8 @@ func (m manifests) envSources(t *testing.T) map[string]string {
 			env[e.Name] = "secret:" + e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
 		case e.ValueFrom.FieldRef != nil:
 			env[e.Name] = "field:" + e.ValueFrom.FieldRef.FieldPath
+		case e.ValueFrom.ResourceFieldRef != nil:
+			env[e.Name] = "resource:" + e.ValueFrom.ResourceFieldRef.Resource
 		default:
 			t.Fatalf("unexpected valueFrom for %s: %+v", e.Name, e.ValueFrom)
 		}

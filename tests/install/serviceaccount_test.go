@@ -190,6 +190,10 @@ func assertSecretsReadOnly(t *testing.T, c *cluster.Cluster, sa, saConf string) 
 func kubeletEnv(t *testing.T, m manifests, saConf string) []string {
 	t.Helper()
 	from := map[string]string{"field:metadata.name": podName}
+	// As the kubelet resolves a resourceFieldRef: the limit in bytes.
+	if limit, ok := m.container(t).Resources.Limits[corev1.ResourceMemory]; ok {
+		from["resource:limits.memory"] = strconv.FormatInt(limit.Value(), 10)
+	}
 	for _, o := range m.ofKind("Secret") {
 		var s corev1.Secret
 		o.into(t, &s)
@@ -204,7 +208,7 @@ func kubeletEnv(t *testing.T, m manifests, saConf string) []string {
 		}
 	}
 	for name, value := range m.envSources(t) {
-		if strings.HasPrefix(value, "secret:") || strings.HasPrefix(value, "field:") {
+		if strings.HasPrefix(value, "secret:") || strings.HasPrefix(value, "field:") || strings.HasPrefix(value, "resource:") {
 			resolved, ok := from[value]
 			if !ok {
 				t.Fatalf("%s comes from %s, which is not rendered", name, value)
