@@ -34,6 +34,8 @@ profiles=bench/profiles
 mkdir -p "$profiles"
 steps=()
 t_start=$(date +%s)
+# The tree as the binaries are built, not as it is when the run ends.
+commit="\`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`$(git diff --quiet HEAD 2>/dev/null || echo ' with local changes')"
 step() { # name, start time
 	steps+=("$1|$(($(date +%s) - $2))")
 }
@@ -82,8 +84,7 @@ bench_table() {
 {
 	echo "# runpod-kubelet benchmark results"
 	echo
-	echo "Written by \`scripts/bench.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit" \
-		"\`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`$(git diff --quiet HEAD 2>/dev/null || echo ' with local changes'),"
+	echo "Written by \`scripts/bench.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit,"
 	echo "$(go version | cut -d' ' -f3-), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ×" \
 		"$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; control plane, simulator," \
 		"kubelet and baseline all share those cores. Targets are read from the table, not asserted."
