@@ -230,6 +230,7 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 		return
 	}
 	if rp.Status == runpodapi.StatusRunning && (was == nil || was.Status != runpodapi.StatusRunning) {
+		t.runningAt = now
 		if t.waiting != nil && t.waiting.Reason == ReasonRestarting {
 			t.waiting = nil
 		}
@@ -239,6 +240,10 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 	case restart:
 		if t.waiting == nil || t.waiting.Reason != ReasonRestarting {
 			t.lastTerm = terminationOf(rp, now)
+			if ranLongEnough(t.runningAt, now) {
+				t.backoff = 0 // a long healthy run forgives earlier crashes
+			}
+			t.runningAt = time.Time{}
 			t.waiting = &WaitingReason{Reason: ReasonRestarting, Message: "RunPod pod " + rp.ID + " is " + string(rp.Status) + "; restarting per restartPolicy"}
 		}
 		if !now.Before(t.retryAt) {

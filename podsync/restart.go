@@ -1,6 +1,8 @@
 package podsync
 
 import (
+	"time"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
@@ -15,6 +17,14 @@ const (
 	succeed                    // terminal: Succeeded, delete it
 	fail                       // terminal: Failed, delete it
 )
+
+// backoffResetAfter is how long a pod must have run for its restart back-off
+// to start again from the beginning, as the kubelet does.
+const backoffResetAfter = 10 * time.Minute
+
+func ranLongEnough(runningAt, now time.Time) bool {
+	return !runningAt.IsZero() && now.Sub(runningAt) >= backoffResetAfter
+}
 
 // decideAfterExit maps a RunPod status and the pod's restartPolicy to the
 // next step: Always restarts EXITED and ERROR; OnFailure restarts ERROR and

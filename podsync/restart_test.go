@@ -1,6 +1,7 @@
 package podsync
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,23 @@ func TestAlwaysRestartsAnExitedPodWithBackOff(t *testing.T) {
 	}
 	if r.count(routeDelete) != 0 || r.count(routeCreate) != 1 {
 		t.Errorf("a restart must reuse the RunPod pod: %v", r.sim.Counters())
+	}
+
+	// A healthy run of 10 minutes forgives the earlier crashes: after it, the
+	// back-off starts again at 10 s (it would be 40 s, then 80 s, otherwise).
+	r.rounds(2)
+	r.advance(backoffResetAfter + time.Second)
+	r.rounds(2)
+	for restarts := int32(3); restarts <= 4; restarts++ {
+		if err := r.sim.SetStatus(id, runpodapi.StatusExited); err != nil {
+			t.Fatal(err)
+		}
+		r.rounds(2)
+		r.advance(11 * time.Second)
+		r.eventually(fmt.Sprintf("restart %d within 10 s of back-off", restarts), func() bool {
+			st, _ := r.status(pod.Name)
+			return st.ContainerStatuses[0].RestartCount == restarts && st.ContainerStatuses[0].State.Running != nil
+		})
 	}
 }
 

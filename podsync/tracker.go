@@ -23,6 +23,7 @@ type tracked struct {
 	deleted   bool           // Kubernetes deleted it; the RunPod pod is gone or going
 	terminal  bool           // Succeeded/Failed reported; the RunPod pod is deleted
 	restarts  int32
+	runningAt time.Time // when a list first showed it RUNNING since its last start
 	lastTerm  *corev1.ContainerStateTerminated
 	retryAt   time.Time          // earliest next create or restart attempt
 	backoff   time.Duration      // current retry backoff
