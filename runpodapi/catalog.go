@@ -38,6 +38,32 @@ func (c *Client) ListGpuTypes(ctx context.Context, q GpuTypeQuery) ([]GpuType, e
 	return out.Gpus, nil
 }
 
+// CpuTypeQuery selects what GET /v2/catalog/cpus reports.
+type CpuTypeQuery struct {
+	// Availability adds stock for pods: include=AVAILABILITY&product=POD.
+	Availability bool
+	VcpuCount    int // vCPUs per pod for availability, a power of two (only with Availability)
+}
+
+// ListCpuTypes returns the CPU flavors (GET /v2/catalog/cpus).
+func (c *Client) ListCpuTypes(ctx context.Context, q CpuTypeQuery) ([]CpuType, error) {
+	v := url.Values{}
+	if q.Availability {
+		v.Set("include", "AVAILABILITY")
+		v.Set("product", "POD")
+		if q.VcpuCount > 0 {
+			v.Set("vcpuCount", strconv.Itoa(q.VcpuCount))
+		}
+	}
+	var out ListCpuTypesResponse
+	err := c.do(ctx, call{op: "list CPU types", method: http.MethodGet, route: "GET /v2/catalog/cpus",
+		path: "/v2/catalog/cpus", query: v, want: http.StatusOK, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return out.Cpus, nil
+}
+
 // DataCenterQuery selects what GET /v2/catalog/datacenters reports.
 type DataCenterQuery struct {
 	GpuAvailability bool     // include=GPU_AVAILABILITY

@@ -83,6 +83,12 @@ func TestClientAgainstSimulatorLifecycle(t *testing.T) {
 	if err != nil || len(dcs) == 0 {
 		t.Fatalf("ListDataCenters = %v, %v", dcs, err)
 	}
+	for _, q := range []runpodapi.CpuTypeQuery{{}, {Availability: true, VcpuCount: 4}} {
+		cpus, err := c.ListCpuTypes(ctx, q)
+		if err != nil || len(cpus) == 0 || cpus[0].Price.SecurePerVcpu <= 0 || (cpus[0].Availability != "") != q.Availability {
+			t.Fatalf("ListCpuTypes(%+v) = %+v, %v", q, cpus, err)
+		}
+	}
 
 	p, err := c.CreatePod(ctx, gpuRequest("rpk-lifecycle"))
 	if err != nil {

@@ -319,6 +319,35 @@ type ListGpuTypesResponse struct {
 	Gpus []GpuType `json:"gpus"`
 }
 
+// CpuPrice is the per-vCPU list price in USD/h (spec: CpuType.price).
+type CpuPrice struct {
+	SecurePerVcpu     float64 `json:"securePerVcpu"`
+	ServerlessPerVcpu float64 `json:"serverlessPerVcpu"`
+}
+
+// VcpuRange is how many vCPUs a pod of a flavor may have (spec: CpuType.vcpu).
+type VcpuRange struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+}
+
+// CpuType is one catalog CPU flavor (spec: CpuType).
+type CpuType struct {
+	ID           string                   `json:"id"`
+	Name         string                   `json:"name"`
+	Group        string                   `json:"group"`
+	Vcpu         VcpuRange                `json:"vcpu"`
+	RamGbPerVcpu float64                  `json:"ramGbPerVcpu"`
+	Price        CpuPrice                 `json:"price"`
+	Availability AvailabilityLevel        `json:"availability,omitempty"`
+	DataCenters  []DataCenterAvailability `json:"dataCenters,omitempty"`
+}
+
+// ListCpuTypesResponse is the body of GET /v2/catalog/cpus (spec: ListCpuTypesResponse).
+type ListCpuTypesResponse struct {
+	Cpus []CpuType `json:"cpus"`
+}
+
 // CatalogResourceAvailability is stock of one resource (spec: CatalogResourceAvailability).
 type CatalogResourceAvailability struct {
 	ID           string            `json:"id"`

@@ -22,7 +22,7 @@ func responseSchemas(t *testing.T) map[string]*jsonschema.Schema {
 		t.Logf("shared spec not readable (%v); validating against the embedded copy", err)
 		doc = specJSON
 	}
-	schemas, err := CompileSpecSchemas(doc, "ListPodsResponse", "Pod", "ListGpuTypesResponse", "ListDataCentersResponse", "ErrorResponse")
+	schemas, err := CompileSpecSchemas(doc, "ListPodsResponse", "Pod", "ListGpuTypesResponse", "ListCpuTypesResponse", "ListDataCentersResponse", "ErrorResponse")
 	if err != nil {
 		t.Fatalf("compile response schemas: %v", err)
 	}
@@ -104,6 +104,12 @@ func TestResponsesConformToSpec(t *testing.T) {
 			}
 		}, code: 400, schema: "ErrorResponse"},
 		{name: "400 catalog", method: "GET", path: "/v2/catalog/gpus?include=AVAILABILITY", code: 400, schema: "ErrorResponse"},
+		{name: "catalog cpus", method: "GET", path: "/v2/catalog/cpus", code: 200, schema: "ListCpuTypesResponse"},
+		{name: "catalog cpus availability", method: "GET", path: "/v2/catalog/cpus?include=AVAILABILITY&product=POD&vcpuCount=8", code: 200, schema: "ListCpuTypesResponse"},
+		{name: "catalog cpus none in stock", method: "GET", path: "/v2/catalog/cpus?include=AVAILABILITY&product=POD&vcpuCount=1024", code: 200, schema: "ListCpuTypesResponse"},
+		{name: "400 catalog cpus without product", method: "GET", path: "/v2/catalog/cpus?include=AVAILABILITY", code: 400, schema: "ErrorResponse"},
+		{name: "400 catalog cpus vcpuCount alone", method: "GET", path: "/v2/catalog/cpus?vcpuCount=4", code: 400, schema: "ErrorResponse"},
+		{name: "422 catalog cpus vcpuCount not a power of two", method: "GET", path: "/v2/catalog/cpus?include=AVAILABILITY&product=POD&vcpuCount=6", code: 422, schema: "ErrorResponse"},
 		{name: "404 pod", method: "GET", path: "/v2/pods/nope", code: 404, schema: "ErrorResponse"},
 		{name: "404 route", method: "GET", path: "/v2/nope", code: 404, schema: "ErrorResponse"},
 		{name: "405", method: "PUT", path: "/v2/pods", code: 405, schema: "ErrorResponse"},

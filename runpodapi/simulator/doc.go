@@ -13,7 +13,7 @@
 //
 // Routes: GET/POST /v2/pods, GET/PATCH/DELETE /v2/pods/{id},
 // POST /v2/pods/{id}/action, GET /v2/pods/{id}/logs, GET /v2/catalog/gpus,
-// GET /v2/catalog/datacenters. Every error is application/problem+json.
+// GET /v2/catalog/cpus, GET /v2/catalog/datacenters. Every error is application/problem+json.
 // Create, PATCH and action bodies are validated against the spec's schemas
 // (422 with errors[]), then the handler-layer rules apply (400).
 //

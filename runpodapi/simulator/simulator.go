@@ -78,6 +78,7 @@ func (s *Simulator) routes() {
 		{"/v2/pods/{id}/action", map[string]http.HandlerFunc{http.MethodPost: s.handlePodAction}},
 		{"/v2/pods/{id}/logs", map[string]http.HandlerFunc{http.MethodGet: s.handlePodLogs}},
 		{"/v2/catalog/gpus", map[string]http.HandlerFunc{http.MethodGet: s.handleListGpus}},
+		{"/v2/catalog/cpus", map[string]http.HandlerFunc{http.MethodGet: s.handleListCpus}},
 		{"/v2/catalog/datacenters", map[string]http.HandlerFunc{http.MethodGet: s.handleListDataCenters}},
 	} {
 		s.mux.Handle(rt.pattern, s.api(rt))
