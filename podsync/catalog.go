@@ -10,8 +10,8 @@ import (
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
-// catalogCache reuses a GPU catalog read for a few seconds, so a burst of
-// 100 pods costs one catalog call, not 100.
+// catalogCache reuses a catalog read (GPUs for a count and cloud, or CPUs)
+// for a few seconds, so a burst of 100 pods costs one catalog call, not 100.
 type catalogCache struct {
 	rp  RunPod
 	ttl time.Duration
@@ -24,27 +24,45 @@ type catalogCache struct {
 type catalogEntry struct {
 	at   time.Time
 	gpus []runpodapi.GpuType
+	cpus []runpodapi.CpuType
 }
 
 func newCatalogCache(rp RunPod, ttl time.Duration, now func() time.Time) *catalogCache {
 	return &catalogCache{rp: rp, ttl: ttl, now: now, entries: map[policy.CatalogQuery]catalogEntry{}}
 }
 
-func (c *catalogCache) get(ctx context.Context, q policy.CatalogQuery) ([]runpodapi.GpuType, error) {
+// fill puts the catalog q asks for into in: the GPU catalog with stock for
+// q's count and cloud, or the CPU catalog (prices and vCPU ranges).
+func (c *catalogCache) fill(ctx context.Context, q policy.CatalogQuery, in *policy.Input) error {
 	c.mu.Lock()
 	e, ok := c.entries[q]
 	c.mu.Unlock()
-	if ok && c.now().Sub(e.at) < c.ttl {
-		return e.gpus, nil
+	if !ok || c.now().Sub(e.at) >= c.ttl {
+		var err error
+		if e, err = c.read(ctx, q); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.entries[q] = e
+		c.mu.Unlock()
 	}
-	gpus, err := c.rp.ListGpuTypes(ctx, runpodapi.GpuTypeQuery{Availability: true, Count: q.GPUCount, Cloud: q.Cloud})
-	if err != nil {
-		return nil, fmt.Errorf("read the GPU catalog for %d× in %s cloud: %w", q.GPUCount, q.Cloud, err)
+	in.Catalog, in.CPUCatalog = e.gpus, e.cpus
+	return nil
+}
+
+func (c *catalogCache) read(ctx context.Context, q policy.CatalogQuery) (catalogEntry, error) {
+	e := catalogEntry{at: c.now()}
+	var err error
+	if q.CPU {
+		if e.cpus, err = c.rp.ListCpuTypes(ctx, runpodapi.CpuTypeQuery{}); err != nil {
+			return e, fmt.Errorf("read the CPU catalog: %w", err)
+		}
+		return e, nil
 	}
-	c.mu.Lock()
-	c.entries[q] = catalogEntry{at: c.now(), gpus: gpus}
-	c.mu.Unlock()
-	return gpus, nil
+	if e.gpus, err = c.rp.ListGpuTypes(ctx, runpodapi.GpuTypeQuery{Availability: true, Count: q.GPUCount, Cloud: q.Cloud}); err != nil {
+		return e, fmt.Errorf("read the GPU catalog for %d× in %s cloud: %w", q.GPUCount, q.Cloud, err)
+	}
+	return e, nil
 }
 
 // forget drops a cached read: after a capacity refusal the stock it showed is stale.

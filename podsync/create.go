@@ -141,10 +141,8 @@ func (p *Provider) tryCreate(ctx context.Context, pod *corev1.Pod) createResult 
 	if err != nil {
 		return p.refuse(pod, err)
 	}
-	if q.GPUCount > 0 {
-		if in.Catalog, err = p.catalog.get(ctx, q); err != nil {
-			return p.wait(pod, ReasonCreateErr, err.Error(), EventCreateError)
-		}
+	if err := p.catalog.fill(ctx, q, &in); err != nil {
+		return p.wait(pod, ReasonCreateErr, err.Error(), EventCreateError)
 	}
 	plan, err := policy.Plan(in)
 	switch {

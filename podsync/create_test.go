@@ -32,6 +32,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi/simulator"
 )
@@ -177,9 +178,12 @@ func TestCreateConnectionReset(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pod := gpuPod("reset", 0, nil) // CPU: after Rebuild's list the POST is the first request
+			pod := gpuPod("reset", 0, nil) // CPU: after Rebuild's list and a cached catalog the POST is the first request
 			r := newRig(t, nil, pod)
 			if err := r.p.Rebuild(r.ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.p.catalog.fill(r.ctx, policy.CatalogQuery{CPU: true}, &policy.Input{}); err != nil {
 				t.Fatal(err)
 			}
 			tt.inject(r)

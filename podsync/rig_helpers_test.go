@@ -67,11 +67,8 @@ func (r *rig) seedFor(pod *corev1.Pod, cluster, node string) runpodapi.Pod {
 	if err != nil {
 		r.t.Fatalf("plan %s: %v", pod.Name, err)
 	}
-	if q.GPUCount > 0 {
-		in.Catalog, err = r.client.ListGpuTypes(context.Background(), runpodapi.GpuTypeQuery{Availability: true, Count: q.GPUCount, Cloud: q.Cloud})
-		if err != nil {
-			r.t.Fatal(err)
-		}
+	if err := newCatalogCache(r.client, 0, time.Now).fill(context.Background(), q, &in); err != nil {
+		r.t.Fatal(err)
 	}
 	plan, err := policy.Plan(in)
 	if err != nil {

@@ -15,6 +15,7 @@ type RunPod interface {
 	DeletePod(ctx context.Context, id string) error
 	PodAction(ctx context.Context, id string, action runpodapi.PodAction) (*runpodapi.Pod, error)
 	ListGpuTypes(ctx context.Context, q runpodapi.GpuTypeQuery) ([]runpodapi.GpuType, error)
+	ListCpuTypes(ctx context.Context, q runpodapi.CpuTypeQuery) ([]runpodapi.CpuType, error)
 	StreamLogs(ctx context.Context, id string, opts runpodapi.LogOptions, fn func(runpodapi.LogLine) error) error
 	Budget() runpodapi.Budget
 }

@@ -57,38 +57,51 @@ func TestSpendCapHoldsTheSecondPodUntilTheFirstEnds(t *testing.T) {
 }
 
 func TestParallelCreatesCannotOvershootTheCap(t *testing.T) {
-	pods := make([]*corev1.Pod, 4)
-	for i := range pods {
-		pods[i] = pinned4090(fmt.Sprintf("parallel-%d", i))
+	tests := []struct {
+		name string
+		pod  func(name string) *corev1.Pod
+		cap  float64 // fits one pod
+	}{
+		{"GPU pods at $0.69/h", pinned4090, 1.0},
+		// Priced from GET /v2/catalog/cpus: 2 vCPUs × $0.03 (simulator's cpu3c).
+		{"CPU pods at $0.06/h", func(name string) *corev1.Pod { return gpuPod(name, 0, nil) }, 0.10},
 	}
-	r := newRig(t, spendCap, pods...)
-	// Slow answers keep every create in flight at once: only reservations can keep them apart.
-	r.sim.SetFaults(simulator.Faults{Latency: 50 * time.Millisecond})
-	var wg sync.WaitGroup
-	for _, p := range pods {
-		wg.Go(func() { _ = r.p.CreatePod(r.ctx, p) })
-	}
-	wg.Wait()
-	r.eventually("one created, the rest held back by the cap", func() bool {
-		held, running := 0, 0
-		for _, p := range pods {
-			st, _ := r.status(p.Name)
-			switch {
-			case st.Phase == corev1.PodRunning:
-				running++
-			case r.waitingReason(p.Name) == ReasonSpendCap:
-				held++
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pods := make([]*corev1.Pod, 4)
+			for i := range pods {
+				pods[i] = tt.pod(fmt.Sprintf("parallel-%d", i))
 			}
-		}
-		return running == 1 && held == len(pods)-1
-	})
-	r.sim.SetFaults(simulator.Faults{})
-	r.rounds(5)
-	if n, live := r.count(routeCreate), len(r.sim.Pods()); n != 1 || live != 1 {
-		t.Fatalf("%d POSTs and %d RunPod pods under a cap that fits one, want 1 and 1", n, live)
-	}
-	if spend, _ := r.p.currentSpend(""); spend > 1.0 {
-		t.Errorf("spend $%.2f/h over the $1/h cap", spend)
+			r := newRig(t, func(s *Settings) { s.MaxHourlySpend = tt.cap }, pods...)
+			// Slow answers keep every create in flight at once: only reservations can keep them apart.
+			r.sim.SetFaults(simulator.Faults{Latency: 50 * time.Millisecond})
+			var wg sync.WaitGroup
+			for _, p := range pods {
+				wg.Go(func() { _ = r.p.CreatePod(r.ctx, p) })
+			}
+			wg.Wait()
+			r.eventually("one created, the rest held back by the cap", func() bool {
+				held, running := 0, 0
+				for _, p := range pods {
+					st, _ := r.status(p.Name)
+					switch {
+					case st.Phase == corev1.PodRunning:
+						running++
+					case r.waitingReason(p.Name) == ReasonSpendCap:
+						held++
+					}
+				}
+				return running == 1 && held == len(pods)-1
+			})
+			r.sim.SetFaults(simulator.Faults{})
+			r.rounds(5)
+			if n, live := r.count(routeCreate), len(r.sim.Pods()); n != 1 || live != 1 {
+				t.Fatalf("%d POSTs and %d RunPod pods under a cap that fits one, want 1 and 1", n, live)
+			}
+			if spend, _ := r.p.currentSpend(""); spend > tt.cap {
+				t.Errorf("spend $%.2f/h over the $%.2f/h cap", spend, tt.cap)
+			}
+		})
 	}
 }
 

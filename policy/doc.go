@@ -26,9 +26,11 @@
 //     the best of the type's overall and per-data-center availability; NONE or
 //     missing counts as none.
 //   - CPU pods (no nvidia.com/gpu): cpu {node flavor or cpu3c, cpu request
-//     rounded up to a power of two ≥ 2}; one candidate per allowed data center
-//     (or one letting RunPod choose); HourlyCost 0 (unknown). GPU-only
-//     annotations on a CPU pod are refused.
+//     rounded up to a power of two ≥ 2 and ≥ the flavor's minimum}; one
+//     candidate per allowed data center (or one letting RunPod choose);
+//     HourlyCost = the CPU catalog's securePerVcpu × vCPUs. More vCPUs than the
+//     flavor's maximum is refused; a flavor missing from the catalog is
+//     ErrNoCandidates. GPU-only annotations on a CPU pod are refused.
 //   - Containers: exactly one app container runs. Any other container, init
 //     containers included, must be listed in runpod.io/drop-containers;
 //     kubectl.kubernetes.io/default-container picks the one to run but is not

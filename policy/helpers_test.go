@@ -66,6 +66,14 @@ func testNode() NodeSettings {
 	return NodeSettings{ClusterID: "prod-eu", NodeName: "runpod", MaxGPUPrice: 2.0}
 }
 
+// testCPUCatalog is GET /v2/catalog/cpus with two flavors.
+func testCPUCatalog() []runpodapi.CpuType {
+	return []runpodapi.CpuType{
+		{ID: "cpu3c", Vcpu: runpodapi.VcpuRange{Min: 2, Max: 32}, Price: runpodapi.CpuPrice{SecurePerVcpu: 0.03}},
+		{ID: "cpu5c", Vcpu: runpodapi.VcpuRange{Min: 4, Max: 16}, Price: runpodapi.CpuPrice{SecurePerVcpu: 0.05}},
+	}
+}
+
 // dcs builds a dataCenters list: "US-TX-3=HIGH", ...
 func dcs(specs ...string) []runpodapi.DataCenterAvailability {
 	var out []runpodapi.DataCenterAvailability

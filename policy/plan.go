@@ -40,6 +40,8 @@ type Input struct {
 	// Catalog is GET /v2/catalog/gpus?include=AVAILABILITY&product=POD with the
 	// count and cloud CatalogQueryFor returns. Unused for CPU pods.
 	Catalog []runpodapi.GpuType
+	// CPUCatalog is GET /v2/catalog/cpus, for CPU pods (price, vCPU range).
+	CPUCatalog []runpodapi.CpuType
 }
 
 // PlacementPlan is what to ask RunPod for, best candidate first.
@@ -58,14 +60,16 @@ type Candidate struct {
 	Request      runpodapi.CreatePodRequest
 	GpuTypeID    string                      // "" for a CPU pod
 	DataCenterID string                      // "" = RunPod chooses
-	HourlyCost   float64                     // per pod: per-GPU list price × count; 0 = unknown (CPU)
+	HourlyCost   float64                     // per pod: per-GPU price × GPUs, or per-vCPU price × vCPUs
 	Availability runpodapi.AvailabilityLevel // catalog stock; "" for a CPU pod
 }
 
-// CatalogQuery is the catalog read a plan needs: GPU count and cloud.
+// CatalogQuery is the catalog read a plan needs: the GPU catalog for a GPU
+// count and cloud, or the CPU catalog.
 type CatalogQuery struct {
-	GPUCount int             // 0 = CPU pod, no catalog needed
-	Cloud    runpodapi.Cloud // the cloud to ask for
+	GPUCount int             // GPUs per pod; 0 for a CPU pod
+	Cloud    runpodapi.Cloud // the cloud to ask for (GPU pods)
+	CPU      bool            // a CPU pod: read GET /v2/catalog/cpus
 }
 
 // CatalogQueryFor says which catalog snapshot Plan needs for this input. It
@@ -79,6 +83,12 @@ func CatalogQueryFor(in Input) (CatalogQuery, error) {
 	}
 	if _, _, err := baseRequest(in, d); err != nil {
 		return CatalogQuery{}, err
+	}
+	if d.gpus == 0 {
+		if err := checkCPUDemand(d); err != nil {
+			return CatalogQuery{}, err
+		}
+		return CatalogQuery{CPU: true}, nil
 	}
 	return CatalogQuery{GPUCount: d.gpus, Cloud: d.cloud}, nil
 }
@@ -98,7 +108,7 @@ func Plan(in Input) (*PlacementPlan, error) {
 	plan := &PlacementPlan{Name: base.Name, GPUCount: d.gpus, Cloud: d.cloud,
 		DroppedContainers: d.dropped, DroppedEnv: dropped}
 	if d.gpus == 0 {
-		err = planCPU(plan, base, in.Node, d)
+		err = planCPU(plan, base, in.Node, d, in.CPUCatalog)
 	} else {
 		err = planGPU(plan, base, in, d)
 	}

@@ -50,7 +50,9 @@ func TestCatalogQueryFor(t *testing.T) {
 		want    CatalogQuery
 		wantErr bool
 	}{
-		{name: "CPU pod", in: Input{Pod: testPod(), Node: testNode()}, want: CatalogQuery{Cloud: runpodapi.CloudSecure}},
+		{name: "CPU pod", in: Input{Pod: testPod(), Node: testNode()}, want: CatalogQuery{CPU: true}},
+		{name: "GPU annotation on a CPU pod refused before any catalog read",
+			in: Input{Pod: testPod(withAnnotations(AnnotationMinCUDAVersion, "12.4")), Node: testNode()}, wantErr: true},
 		{name: "GPU pod, cloud from Job", in: Input{Pod: testPod(withGPUs("4"), ownedBy(job)), Job: job, Node: testNode()},
 			want: CatalogQuery{GPUCount: 4, Cloud: runpodapi.CloudCommunity}},
 		{name: "refused pod", in: Input{Pod: testPod(withAnnotations(AnnotationCloudType, "x")), Node: testNode()}, wantErr: true},

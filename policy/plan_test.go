@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -107,20 +108,27 @@ func TestPlanCPUPod(t *testing.T) {
 		name     string
 		pod      *corev1.Pod
 		node     func(*NodeSettings)
+		catalog  []runpodapi.CpuType // nil = testCPUCatalog()
 		wantCPU  runpodapi.CreateCpuConfig
+		wantCost float64
 		wantDCs  []string
 		wantExpl string
 		wantErr  []string
+		wantKind error // default ErrRefused
 	}{
 		{name: "default flavor, RunPod chooses", pod: testPod(cpu("3")),
-			wantCPU: runpodapi.CreateCpuConfig{ID: "cpu3c", VcpuCount: 4}, wantDCs: []string{""},
-			wantExpl: "CPU pod: cpu3c with 4 vCPUs, RunPod chooses the data center"},
-		{name: "node flavor, one candidate per data center", pod: testPod(),
+			wantCPU: runpodapi.CreateCpuConfig{ID: "cpu3c", VcpuCount: 4}, wantCost: 0.12, wantDCs: []string{""},
+			wantExpl: "CPU pod: cpu3c with 4 vCPUs at $0.12/h, RunPod chooses the data center"},
+		{name: "node flavor, its minimum vCPUs, one candidate per data center", pod: testPod(),
 			node:    func(n *NodeSettings) { n.CPUFlavorID = "cpu5c"; n.DataCenterIDs = []string{"US-TX-3", "EU-RO-1"} },
-			wantCPU: runpodapi.CreateCpuConfig{ID: "cpu5c", VcpuCount: 2}, wantDCs: []string{"US-TX-3", "EU-RO-1"},
-			wantExpl: "CPU pod: cpu5c with 2 vCPUs, in US-TX-3, EU-RO-1"},
-		{name: "zero GPUs is a CPU pod; max-price ignored", pod: testPod(withGPUs("0"), withAnnotations(AnnotationMaxPrice, "0.3")),
-			wantCPU: runpodapi.CreateCpuConfig{ID: "cpu3c", VcpuCount: 2}, wantDCs: []string{""}},
+			wantCPU: runpodapi.CreateCpuConfig{ID: "cpu5c", VcpuCount: 4}, wantCost: 0.20, wantDCs: []string{"US-TX-3", "EU-RO-1"},
+			wantExpl: "CPU pod: cpu5c with 4 vCPUs at $0.20/h, in US-TX-3, EU-RO-1"},
+		{name: "zero GPUs is a CPU pod; max-price ignored", pod: testPod(withGPUs("0"), withAnnotations(AnnotationMaxPrice, "0.01")),
+			wantCPU: runpodapi.CreateCpuConfig{ID: "cpu3c", VcpuCount: 2}, wantCost: 0.06, wantDCs: []string{""}},
+		{name: "more vCPUs than the flavor offers refused", pod: testPod(cpu("40")),
+			wantErr: []string{`container "main": requests 64 vCPUs`, "cpu3c offers 2 to 32 per pod"}},
+		{name: "flavor missing from the catalog: wait", pod: testPod(), catalog: []runpodapi.CpuType{},
+			wantErr: []string{"CPU flavor cpu3c: is not in RunPod's CPU catalog"}, wantKind: ErrNoCandidates},
 		{name: "GPU annotation without GPUs refused", pod: testPod(withAnnotations(AnnotationRequiredGPUMemory, "24")),
 			wantErr: []string{`annotation runpod.io/required-gpu-memory: is set but container "main" requests no nvidia.com/gpu`}},
 		{name: "pinned GPU types without GPUs refused", pod: testPod(withAnnotations(AnnotationGPUTypeIDs, "NVIDIA L40S")),
@@ -134,9 +142,17 @@ func TestPlanCPUPod(t *testing.T) {
 			if tt.node != nil {
 				tt.node(&node)
 			}
-			plan, err := Plan(Input{Pod: tt.pod, Node: node})
+			catalog := tt.catalog
+			if catalog == nil {
+				catalog = testCPUCatalog()
+			}
+			plan, err := Plan(Input{Pod: tt.pod, Node: node, CPUCatalog: catalog})
 			if tt.wantErr != nil {
-				wantPolicyError(t, err, ErrRefused, tt.wantErr...)
+				kind := tt.wantKind
+				if kind == nil {
+					kind = ErrRefused
+				}
+				wantPolicyError(t, err, kind, tt.wantErr...)
 				return
 			}
 			if err != nil {
@@ -146,7 +162,7 @@ func TestPlanCPUPod(t *testing.T) {
 			for _, c := range plan.Candidates {
 				checkAgainstSpec(t, schema, c.Request)
 				dcs = append(dcs, c.DataCenterID)
-				if *c.Request.Cpu != tt.wantCPU || c.Request.Gpu != nil || c.HourlyCost != 0 || c.GpuTypeID != "" {
+				if *c.Request.Cpu != tt.wantCPU || c.Request.Gpu != nil || math.Abs(c.HourlyCost-tt.wantCost) > 1e-9 || c.GpuTypeID != "" {
 					t.Errorf("candidate %+v", c)
 				}
 			}

@@ -100,43 +100,6 @@ func planGPU(plan *PlacementPlan, base runpodapi.CreatePodRequest, in Input, d *
 	return nil
 }
 
-// planCPU fills the plan of a pod without GPUs: one candidate per allowed data
-// center (or one letting RunPod choose), cost unknown.
-func planCPU(plan *PlacementPlan, base runpodapi.CreatePodRequest, node NodeSettings, d *demand) error {
-	a := &d.ann
-	for _, key := range []string{AnnotationRequiredGPUMemory, AnnotationGPUTypeIDs,
-		AnnotationAllowedCUDAVersions, AnnotationMinCUDAVersion} {
-		if a.isSet(key) {
-			return refused(a.field(key), fmt.Sprintf(
-				"is set but container %q requests no %s; add an %s limit or remove the annotation",
-				d.container.Name, ResourceGPU, ResourceGPU))
-		}
-	}
-	flavor := node.CPUFlavorID
-	if flavor == "" {
-		flavor = DefaultCPUFlavorID
-	}
-	vcpus := vcpuCount(d.container)
-	dcs := d.dataCenters
-	if len(dcs) == 0 {
-		dcs = []string{""}
-	}
-	for _, dc := range dcs {
-		req := cloneRequest(base)
-		req.Cpu = &runpodapi.CreateCpuConfig{ID: flavor, VcpuCount: vcpus}
-		if dc != "" {
-			req.DataCenterIDs = []string{dc}
-		}
-		plan.Candidates = append(plan.Candidates, Candidate{Request: req, DataCenterID: dc})
-	}
-	where := "RunPod chooses the data center"
-	if dcs[0] != "" {
-		where = "in " + strings.Join(dcs, ", ")
-	}
-	plan.Explanation = fmt.Sprintf("CPU pod: %s with %d vCPUs, %s", flavor, vcpus, where) + plan.notes()
-	return nil
-}
-
 // notes adds what the plan left out to the explanation.
 func (p *PlacementPlan) notes() string {
 	var s string

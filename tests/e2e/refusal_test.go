@@ -14,6 +14,7 @@ type refusalCase struct {
 	name        string
 	annotations map[string]string
 	extra       string   // appended to the main container (a second container, ports)
+	cpu         bool     // a CPU pod (no GPUs) instead of one GPU
 	reason      string   // the Event reason and the pod's status.reason
 	want        []string // what the Event message must name
 }
@@ -39,6 +40,9 @@ func TestRefusalsMakeNoRunPodCall(t *testing.T) {
 		{name: "bad-memory", annotations: map[string]string{"runpod.io/required-gpu-memory": "lots"},
 			reason: podsync.EventRefused,
 			want:   []string{"annotation runpod.io/required-gpu-memory", `"lots" is not a whole number of GB`}},
+		{name: "cuda-on-cpu", cpu: true, annotations: map[string]string{"runpod.io/min-cuda-version": "12.4"},
+			reason: podsync.EventRefused,
+			want:   []string{"annotation runpod.io/min-cuda-version", "requests no nvidia.com/gpu"}},
 	}
 	needCatalog := []refusalCase{
 		{name: "unknown-gpu", annotations: map[string]string{"runpod.io/gpu-type-ids": "NVIDIA Imaginary 9000"},
@@ -56,7 +60,7 @@ func TestRefusalsMakeNoRunPodCall(t *testing.T) {
 	time.Sleep(6 * time.Second) // three reconcile rounds: a refusal is final, not retried
 	refusalCheck(e, refusals)
 	c := e.sim.Counters()
-	if c["POST /v2/pods"] != 0 || c["GET /v2/catalog/gpus"] != 0 || c["GET /v2/catalog/datacenters"] != 0 {
+	if c["POST /v2/pods"] != 0 || c["GET /v2/catalog/gpus"] != 0 || c["GET /v2/catalog/cpus"] != 0 || c["GET /v2/catalog/datacenters"] != 0 {
 		t.Errorf("refused pods made RunPod calls: %v", c)
 	}
 	if len(e.runpodPods()) != 0 {
@@ -77,7 +81,11 @@ func TestRefusalsMakeNoRunPodCall(t *testing.T) {
 func refusalApply(e *env, cases []refusalCase) {
 	e.t.Helper()
 	for _, rc := range cases {
-		e.apply(gpuPod(rc.name, 1, rc.annotations, rc.extra))
+		gpus := 1
+		if rc.cpu {
+			gpus = 0
+		}
+		e.apply(gpuPod(rc.name, gpus, rc.annotations, rc.extra))
 	}
 }
 
