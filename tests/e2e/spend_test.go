@@ -66,6 +66,21 @@ func TestSpendCapHoldsSecondPod(t *testing.T) {
 	if c["POST /v2/pods"] != 2 || c["DELETE /v2/pods/{id}"] < 1 {
 		t.Errorf("want 2 creates and a DELETE: %v", c)
 	}
+
+	// CPU pods are priced from the CPU catalog before they are created:
+	// 16 vCPUs × $0.03 = $0.48/h does not fit beside B, 2 vCPUs ($0.06/h) does.
+	e.apply(gpuPod("spend-cpu-16", 0, nil, "          cpu: \"16\"\n"))
+	line = e.plWaitEvent("spend-cpu-16", corev1.EventTypeWarning, podsync.EventSpendCap, 30*time.Second,
+		"MAX_HOURLY_SPEND $1.00/h", "adds $0.48/h")
+	t.Logf("spend-cpu-16: %s", line)
+	e.apply(gpuPod("spend-cpu-2", 0, nil, ""))
+	e.plWaitEvent("spend-cpu-2", corev1.EventTypeNormal, podsync.EventPlanned, 30*time.Second, "cpu3c with 2 vCPUs at $0.06/h")
+	e.waitPod("spend-cpu-2", 60*time.Second, "Running", running)
+	e.plPending("spend-cpu-16", podsync.ReasonSpendCap)
+	if c := e.sim.Counters(); c["POST /v2/pods"] != 3 {
+		t.Errorf("want one more create, for the 2-vCPU pod only: %v", c)
+	}
+	spendWaitCondition(e, corev1.ConditionTrue, node.ReasonWithinSpendCap, "2 RunPod pods, $0.75/h of $1.00/h cap", "0.75", "2")
 }
 
 // spendWaitCondition waits for the node's RunPodSpend condition to read msg
