@@ -79,8 +79,11 @@ type Config struct {
 	LeaseDuration time.Duration `envconfig:"LEASE_DURATION" default:"15s"`
 	// RenewDeadline is how long the leader retries renewing before it steps down.
 	RenewDeadline time.Duration `envconfig:"LEASE_RENEW_DEADLINE" default:"10s"`
-	// RetryPeriod is the wait between Lease attempts.
-	RetryPeriod time.Duration `envconfig:"LEASE_RETRY_PERIOD" default:"1s"`
+	// RetryPeriod is the wait between Lease attempts. client-go adds up to
+	// 1.2× of jitter, so at 500ms a standby tries again within 1.1 s of a
+	// released Lease (a SIGTERM handover under 2 s); the leader renews as
+	// often, two small Lease writes a second.
+	RetryPeriod time.Duration `envconfig:"LEASE_RETRY_PERIOD" default:"500ms"`
 	// PodName is the leader identity; Load sets hostname-<5 random chars> when
 	// empty, so two replicas on one host never share it.
 	PodName string `envconfig:"POD_NAME"`

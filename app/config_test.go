@@ -104,7 +104,7 @@ func TestLoadDefaults(t *testing.T) {
 		ReconcileInterval: 10 * time.Second, CapacityGPU: "64", CapacityCPU: "1024",
 		CapacityMemory: "4Ti", CapacityPods: "1000", ListenAddr: ":10250", HealthAddr: ":8080",
 		LogLevel: "info", LeaderElection: true, LeaseDuration: 15 * time.Second,
-		RenewDeadline: 10 * time.Second, RetryPeriod: time.Second,
+		RenewDeadline: 10 * time.Second, RetryPeriod: 500 * time.Millisecond,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("defaults\n got  %+v\n want %+v", *cfg, *want)
@@ -184,7 +184,7 @@ func TestLoadInvalid(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL"},
 		{map[string]string{"LEADER_ELECTION": "maybe"}, "LEADER_ELECTION"},
 		{map[string]string{"LEASE_DURATION": "10s"}, "LEASE_DURATION"},
-		{map[string]string{"LEASE_RENEW_DEADLINE": "1s"}, "LEASE_RENEW_DEADLINE"},
+		{map[string]string{"LEASE_RENEW_DEADLINE": "500ms"}, "LEASE_RENEW_DEADLINE"}, // not more than 1.2 × the 500ms retry period
 		{map[string]string{"LEASE_RETRY_PERIOD": "0s"}, "LEASE_RETRY_PERIOD"},
 		{map[string]string{"TLS_CERT_FILE": "/tls/crt"}, "TLS_KEY_FILE"},
 		{map[string]string{"TLS_KEY_FILE": "/tls/key"}, "TLS_CERT_FILE"},
