@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: a local control plane, the RunPod simulator and runpod-kubelet
 # (with the RBAC an installed one has), then the examples. Leaves everything
-# running. `scripts/demo.sh stop` stops it all.
+# running. `scripts/demo.sh stop` stops it all (logs stay in .cache/demo until
+# the next run, which starts from a fresh cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -36,6 +37,11 @@ if [ "${1:-}" = stop ]; then
 	exit 0
 fi
 
+# The simulator starts empty on every run, so the cluster must too: pods kept
+# in etcd by an earlier run would name RunPod pods that no longer exist.
+stop_pid kubelet
+stop_pid simulator
+scripts/controlplane.sh stop --purge >/dev/null 2>&1 || true
 mkdir -p "$run_dir" "$(dirname "$bin")"
 step "building runpod-kubelet"
 go build -o "$bin" .
