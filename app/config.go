@@ -4,25 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
-	"net"
-	"net/netip"
-	"net/url"
 	"os"
 	"reflect"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/kelseyhightower/envconfig"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
-	"k8s.io/apimachinery/pkg/util/validation"
-	"k8s.io/client-go/tools/leaderelection"
 
 	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
@@ -263,141 +253,3 @@ func defaultPodName() string {
 	}
 	return host + "-" + utilrand.String(5)
 }
-
-// problems collects SettingErrors, naming the flag when a flag gave the value.
-type problems struct {
-	setBy map[string]string // variable → "--flag" given on the command line
-	errs  []*SettingError
-}
-
-func (p *problems) add(variable, format string, args ...any) {
-	p.errs = append(p.errs, &SettingError{Variable: variable, Flag: p.setBy[variable], Reason: fmt.Sprintf(format, args...)})
-}
-
-// validate checks every setting after normalizing the case-insensitive ones.
-func (c *Config) validate(p *problems) {
-	c.validateRunPod(p)
-	c.validateNode(p)
-	c.validateProcess(p)
-	c.validateLeaderElection(p)
-}
-
-var (
-	// dataCenterID matches RunPod's ids: US-TX-3, EU-RO-1, EUR-IS-1, SEA-SG-1.
-	dataCenterID = regexp.MustCompile(`^[A-Z]{2,4}-[A-Z0-9]+-[0-9]+$`)
-	// clusterID is a label value, so the id can label what the kubelet owns.
-	clusterID = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
-)
-
-func (c *Config) validateRunPod(p *problems) {
-	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		p.add("RUNPOD_API_URL", "%q is not an absolute http(s) URL", c.APIURL)
-	}
-	if !(c.MaxGPUPrice > 0) || math.IsInf(c.MaxGPUPrice, 0) {
-		p.add("MAX_GPU_PRICE", "must be a positive per-GPU $/h, got %v", c.MaxGPUPrice)
-	}
-	if !(c.MaxHourlySpend >= 0) || math.IsInf(c.MaxHourlySpend, 0) {
-		p.add("MAX_HOURLY_SPEND", "must be a $/h of 0 (no cap) or more, got %v", c.MaxHourlySpend)
-	}
-	c.CloudType = runpodapi.Cloud(strings.ToUpper(strings.TrimSpace(string(c.CloudType))))
-	if c.CloudType != runpodapi.CloudSecure && c.CloudType != runpodapi.CloudCommunity {
-		p.add("CLOUD_TYPE", "%q is not SECURE or COMMUNITY", c.CloudType)
-	}
-	var ids []string
-	for _, raw := range c.DataCenterIDs {
-		id := strings.ToUpper(strings.TrimSpace(raw))
-		switch {
-		case id == "":
-			p.add("DATACENTER_IDS", "%q has an empty entry", strings.Join(c.DataCenterIDs, ","))
-		case !dataCenterID.MatchString(id):
-			p.add("DATACENTER_IDS", "%q is not a data center id such as US-TX-3", raw)
-		case !slices.Contains(ids, id):
-			ids = append(ids, id)
-		}
-	}
-	c.DataCenterIDs = ids
-	if c.ReconcileInterval < time.Second {
-		p.add("RECONCILE_INTERVAL", "must be at least 1s, got %s", c.ReconcileInterval)
-	}
-}
-
-func (c *Config) validateNode(p *problems) {
-	if msgs := validation.IsDNS1123Subdomain(c.NodeName); len(msgs) > 0 {
-		p.add("NODE_NAME", "%q is not a valid node name: %s", c.NodeName, strings.Join(msgs, "; "))
-	}
-	if msgs := validation.IsDNS1123Label(c.Namespace); len(msgs) > 0 {
-		p.add("NAMESPACE", "%q is not a valid namespace: %s", c.Namespace, strings.Join(msgs, "; "))
-	}
-	if c.ClusterID != "" && !clusterID.MatchString(c.ClusterID) {
-		p.add("CLUSTER_ID", "%q is not 1 to 63 of [A-Za-z0-9-_.], starting and ending alphanumeric", c.ClusterID)
-	}
-	for _, q := range []struct {
-		variable, value string
-		whole           bool
-	}{
-		{"NODE_CAPACITY_GPU", c.CapacityGPU, true},
-		{"NODE_CAPACITY_CPU", c.CapacityCPU, false},
-		{"NODE_CAPACITY_MEMORY", c.CapacityMemory, false},
-		{"NODE_CAPACITY_PODS", c.CapacityPods, true},
-	} {
-		qty, err := resource.ParseQuantity(q.value)
-		_, whole := qty.AsInt64()
-		switch {
-		case err != nil:
-			p.add(q.variable, "%q is not a Kubernetes quantity such as 64, 500m or 4Ti", q.value)
-		case qty.Sign() < 0:
-			p.add(q.variable, "must not be negative, got %s", q.value)
-		case q.whole && !whole:
-			p.add(q.variable, "must be a whole number, got %s", q.value)
-		}
-	}
-	for _, a := range [][2]string{{"INTERNAL_IP", c.InternalIP}, {"POD_IP", c.PodIP}} {
-		if _, err := netip.ParseAddr(a[1]); a[1] != "" && err != nil {
-			p.add(a[0], "%q is not an IP address", a[1])
-		}
-	}
-}
-
-// validateProcess checks the listeners, their TLS pair and the log level.
-func (c *Config) validateProcess(p *problems) {
-	for _, a := range []struct{ variable, addr, example string }{
-		{"LISTEN_ADDR", c.ListenAddr, ":10250"},
-		{"HEALTH_ADDR", c.HealthAddr, ":8080"},
-	} {
-		_, port, err := net.SplitHostPort(a.addr)
-		if err == nil {
-			_, err = strconv.ParseUint(port, 10, 16)
-		}
-		if err != nil {
-			p.add(a.variable, "%q is not a host:port such as %s", a.addr, a.example)
-		}
-	}
-	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
-		missing, given := "TLS_KEY_FILE", "TLS_CERT_FILE"
-		if c.TLSCertFile == "" {
-			missing, given = given, missing
-		}
-		p.add(missing, "required when %s is set (set both, or neither for a self-signed pair)", given)
-	}
-	c.LogLevel = strings.ToLower(strings.TrimSpace(c.LogLevel))
-	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
-		p.add("LOG_LEVEL", "%q is not debug, info, warn or error", c.LogLevel)
-	}
-}
-
-// validateLeaderElection applies client-go's own rule, so a bad timing fails
-// here with the variable's name rather than later inside the elector.
-func (c *Config) validateLeaderElection(p *problems) {
-	switch {
-	case c.RetryPeriod <= 0:
-		p.add("LEASE_RETRY_PERIOD", "must be more than 0, got %s", c.RetryPeriod)
-	case c.RenewDeadline <= time.Duration(leaderelection.JitterFactor*float64(c.RetryPeriod)):
-		p.add("LEASE_RENEW_DEADLINE", "must be more than %v × LEASE_RETRY_PERIOD (%s), got %s",
-			leaderelection.JitterFactor, c.RetryPeriod, c.RenewDeadline)
-	case c.LeaseDuration <= c.RenewDeadline:
-		p.add("LEASE_DURATION", "must be more than LEASE_RENEW_DEADLINE (%s), got %s", c.RenewDeadline, c.LeaseDuration)
-	}
-}
-
-// isSpaceOrControl reports runes that cannot be part of a bearer token.
-func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }

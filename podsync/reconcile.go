@@ -329,26 +329,6 @@ func (p *Provider) dropGone(ctx context.Context, gone []pendingGone) {
 	}
 }
 
-func (p *Provider) restartRunPod(ctx context.Context, s pendingStart) {
-	_, err := p.rp.PodAction(ctx, s.id, runpodapi.ActionStart)
-	if p.health != nil {
-		p.health.ObserveRunPod(ignoreRefusals(err), p.now())
-	}
-	if err != nil {
-		p.log.Info("restart RunPod pod; will retry with back-off", "runpodID", s.id, "pod", s.key, "err", err)
-		p.event(s.pod, corev1.EventTypeWarning, EventRestarted, "restart of RunPod pod %s failed, retrying with back-off: %v", s.id, err)
-		return
-	}
-	var n int32
-	p.tr.get(s.key, func(t *tracked) {
-		t.restarts++
-		n = t.restarts
-	})
-	p.metrics.Count(OpRestart)
-	p.event(s.pod, corev1.EventTypeNormal, EventRestarted, "started RunPod pod %s again (restart %d)", s.id, n)
-	p.kick()
-}
-
 func (p *Provider) nextInterval(now time.Time) time.Duration {
 	interval := p.s.ReconcileInterval
 	p.tr.with(func(m map[string]*tracked) {
@@ -388,16 +368,4 @@ func (p *Provider) reportSpend(l *listing, took time.Duration) {
 func copyPod(rp *runpodapi.Pod) *runpodapi.Pod {
 	cp := *rp
 	return &cp
-}
-
-func terminationOf(rp *runpodapi.Pod, now time.Time) *corev1.ContainerStateTerminated {
-	t := &corev1.ContainerStateTerminated{Reason: "Completed", Message: "RunPod reports EXITED and gives no exit code"}
-	if rp.Status == runpodapi.StatusError {
-		t.ExitCode, t.Reason, t.Message = 1, "Error", "RunPod reports ERROR and gives no exit code"
-	}
-	if rp.StartedAt != nil {
-		t.StartedAt.Time = *rp.StartedAt
-	}
-	t.FinishedAt.Time = now
-	return t
 }

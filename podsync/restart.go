@@ -1,6 +1,7 @@
 package podsync
 
 import (
+	"context"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -43,4 +44,39 @@ func decideAfterExit(policy corev1.RestartPolicy, st runpodapi.PodStatus) afterE
 		return restart
 	}
 	return keepGoing
+}
+
+// restartRunPod starts a stopped RunPod pod again (a restart per restartPolicy).
+func (p *Provider) restartRunPod(ctx context.Context, s pendingStart) {
+	_, err := p.rp.PodAction(ctx, s.id, runpodapi.ActionStart)
+	if p.health != nil {
+		p.health.ObserveRunPod(ignoreRefusals(err), p.now())
+	}
+	if err != nil {
+		p.log.Info("restart RunPod pod; will retry with back-off", "runpodID", s.id, "pod", s.key, "err", err)
+		p.event(s.pod, corev1.EventTypeWarning, EventRestarted, "restart of RunPod pod %s failed, retrying with back-off: %v", s.id, err)
+		return
+	}
+	var n int32
+	p.tr.get(s.key, func(t *tracked) {
+		t.restarts++
+		n = t.restarts
+	})
+	p.metrics.Count(OpRestart)
+	p.event(s.pod, corev1.EventTypeNormal, EventRestarted, "started RunPod pod %s again (restart %d)", s.id, n)
+	p.kick()
+}
+
+// terminationOf is the container's last state when RunPod reports it EXITED
+// or ERROR: RunPod gives no exit code.
+func terminationOf(rp *runpodapi.Pod, now time.Time) *corev1.ContainerStateTerminated {
+	t := &corev1.ContainerStateTerminated{Reason: "Completed", Message: "RunPod reports EXITED and gives no exit code"}
+	if rp.Status == runpodapi.StatusError {
+		t.ExitCode, t.Reason, t.Message = 1, "Error", "RunPod reports ERROR and gives no exit code"
+	}
+	if rp.StartedAt != nil {
+		t.StartedAt.Time = *rp.StartedAt
+	}
+	t.FinishedAt.Time = now
+	return t
 }
