@@ -48,7 +48,7 @@ func newEnv(t *testing.T) *env {
 		t.Skip("bench: set RPK_BENCH=1 (scripts/bench.sh does)")
 	}
 	c := cluster.Start(t, nodeName)
-	c.Kubectl(t, "apply", "-k", filepath.Join(repoRoot(t), "kustomize", "rbac"))
+	c.Kubectl(t, "apply", "-k", filepath.Join(cluster.RepoRoot(t), "kustomize", "rbac"))
 	cfg := *c.Config
 	cfg.QPS, cfg.Burst = 2000, 2000 // the driver must not be what paces pod creation
 	kube, err := kubernetes.NewForConfig(&cfg)
@@ -70,26 +70,8 @@ func newEnv(t *testing.T) *env {
 		saConf: c.ServiceAccountKubeconfig(t, "kube-system", "runpod-kubelet")}
 }
 
-func repoRoot(t *testing.T) string {
-	dir, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // eventually polls cond every interval until it holds or timeout passes.
 func (e *env) eventually(timeout, interval time.Duration, what string, cond func() (bool, string)) {
 	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out after %s waiting for %s; last state: %s", timeout, what, state)
-		}
-		time.Sleep(interval)
-	}
+	cluster.Eventually(e.t, timeout, interval, what, cond)
 }

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/runpod-kubelet/runpod-kubelet/tests/kubeletproc"
 )
 
 // kubeletBin is built once by TestMain, as the Dockerfile builds it (no -race).
@@ -31,29 +33,10 @@ func init() {
 `
 
 func TestMain(m *testing.M) {
-	if os.Getenv("RPK_BENCH") != "1" {
-		fmt.Println("bench: skipped (set RPK_BENCH=1, as scripts/bench.sh does)")
-		os.Exit(m.Run())
-	}
-	dir, err := os.MkdirTemp("", "rpk-bench-bin")
-	if err != nil {
-		panic(err)
-	}
-	code := 1
-	if err := buildKubelet(dir); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: build runpod-kubelet:", err)
-	} else {
-		code = m.Run()
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(kubeletproc.Main(m, kubeletproc.Suite{Name: "bench", Gate: "RPK_BENCH", Script: "scripts/bench.sh", Build: buildKubelet}))
 }
 
-func buildKubelet(dir string) error {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		return err
-	}
+func buildKubelet(root, dir string) error {
 	hook := filepath.Join(dir, "pprof_hook.go")
 	if err := os.WriteFile(hook, []byte(pprofHook), 0o600); err != nil {
 		return err

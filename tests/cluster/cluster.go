@@ -68,7 +68,7 @@ func Start(t testing.TB, nodeName string) *Cluster {
 	if os.Getenv(EnvSkip) == "1" {
 		t.Skipf("%s=1: no control plane", EnvSkip)
 	}
-	root := repoRoot(t)
+	root := RepoRoot(t)
 	c := &Cluster{NodeName: nodeName, BinDir: binDir(t, root), root: root}
 	c.env = []string{EnvBinDir + "=" + c.BinDir, "RPK_NODE_NAME=" + nodeName}
 
@@ -195,25 +195,6 @@ func (c *Cluster) logTails(t testing.TB) {
 		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 		lines = lines[max(0, len(lines)-logTailLines):]
 		t.Logf("last lines of %s.log:\n%s", name, strings.Join(lines, "\n"))
-	}
-}
-
-// repoRoot walks up from the working directory (the test's package dir) to go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("working directory: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no go.mod above the working directory")
-		}
-		dir = parent
 	}
 }
 

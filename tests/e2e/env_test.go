@@ -30,25 +30,11 @@ const (
 var kubeletBin string
 
 func TestMain(m *testing.M) {
-	if os.Getenv("RPK_E2E") != "1" {
-		fmt.Println("e2e: skipped (set RPK_E2E=1, as scripts/test.sh does)")
-		os.Exit(m.Run())
-	}
-	dir, err := os.MkdirTemp("", "rpk-e2e-bin")
-	if err != nil {
-		panic(err)
-	}
-	root, err := filepath.Abs("../..")
-	if err == nil {
-		kubeletBin, err = kubeletproc.Build(root, dir, true)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(kubeletproc.Main(m, kubeletproc.Suite{Name: "e2e", Gate: "RPK_E2E", Script: "scripts/test.sh",
+		Build: func(root, dir string) (err error) {
+			kubeletBin, err = kubeletproc.Build(root, dir, true)
+			return err
+		}}))
 }
 
 // env is one scenario's world: its own control plane, simulator and kubelets.
@@ -67,7 +53,7 @@ func newEnv(t *testing.T, simMod func(*simulator.Options)) *env {
 		t.Skip("end-to-end: set RPK_E2E=1")
 	}
 	c := cluster.Start(t, nodeName)
-	c.Kubectl(t, "apply", "-k", filepath.Join(repoRoot(t), "kustomize", "rbac"))
+	c.Kubectl(t, "apply", "-k", filepath.Join(cluster.RepoRoot(t), "kustomize", "rbac"))
 	opts := simulator.DefaultOptions(simKey)
 	opts.ProvisioningDelay, opts.StartingDelay, opts.LogInterval = 500*time.Millisecond, 500*time.Millisecond, 200*time.Millisecond
 	opts.Quota = simulator.Quota{Minute: 6000, Hour: 100000, Day: 1000000}
@@ -82,14 +68,6 @@ func newEnv(t *testing.T, simMod func(*simulator.Options)) *env {
 	}
 	return &env{t: t, c: c, kube: c.Client, sim: sim, rp: rp,
 		saConf: c.ServiceAccountKubeconfig(t, "kube-system", "runpod-kubelet")}
-}
-
-func repoRoot(t *testing.T) string {
-	dir, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 // kubelet is one runpod-kubelet process.
@@ -121,38 +99,12 @@ func (e *env) startKubelet(name string, extra ...string) *kubelet {
 // eventually polls cond every 200 ms until it holds or timeout passes.
 func (e *env) eventually(timeout time.Duration, what string, cond func() (bool, string)) {
 	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	last := ""
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		last = state
-		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out after %s waiting for %s; last state: %s", timeout, what, last)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	cluster.Eventually(e.t, timeout, 200*time.Millisecond, what, cond)
 }
 
 func (e *env) waitNodeReady() *corev1.Node {
 	e.t.Helper()
-	var n *corev1.Node
-	e.eventually(60*time.Second, "node "+nodeName+" Ready", func() (bool, string) {
-		var err error
-		n, err = e.kube.CoreV1().Nodes().Get(context.Background(), nodeName, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		for _, c := range n.Status.Conditions {
-			if c.Type == corev1.NodeReady {
-				return c.Status == corev1.ConditionTrue, string(c.Status)
-			}
-		}
-		return false, "no Ready condition"
-	})
-	return n
+	return cluster.WaitNodeReady(e.t, e.kube, nodeName, 60*time.Second)
 }
 
 // pod reads a pod; nil when it does not exist.
@@ -228,20 +180,24 @@ metadata:
   name: %s
 %sspec:
   restartPolicy: Never
-  nodeSelector:
-    type: virtual-kubelet
-  tolerations:
-    - key: virtual-kubelet.io/provider
-      operator: Equal
-      value: runpod
-      effect: NoSchedule
-  containers:
+%s  containers:
     - name: main
       image: runpod/pytorch:2.4.0
       resources:
         limits:
           nvidia.com/gpu: %d
-%s`, name, annBlock, gpus, containerExtra)
+%s`, name, annBlock, placement("  "), gpus, containerExtra)
+}
+
+// placement is the pod-spec lines that put a pod on the virtual node (its
+// node selector and the toleration of its taint), each indented by indent.
+func placement(indent string) string {
+	var b strings.Builder
+	for _, line := range []string{"nodeSelector:", "  type: virtual-kubelet", "tolerations:",
+		"  - key: virtual-kubelet.io/provider", "    operator: Equal", "    value: runpod", "    effect: NoSchedule"} {
+		b.WriteString(indent + line + "\n")
+	}
+	return b.String()
 }
 
 // runpodPods lists the simulator's live pods.

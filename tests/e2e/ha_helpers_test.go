@@ -66,17 +66,10 @@ metadata:
     suite: resilience
 spec:
   restartPolicy: Never
-  nodeSelector:
-    type: virtual-kubelet
-  tolerations:
-    - key: virtual-kubelet.io/provider
-      operator: Equal
-      value: runpod
-      effect: NoSchedule
-  containers:
+%s  containers:
     - name: main
       image: busybox:1.36
-`, name)
+`, name, placement("  "))
 }
 
 // haCPUPodList renders n CPU pods name-0 … name-(n-1) as one v1 List.

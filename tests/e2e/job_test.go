@@ -30,14 +30,7 @@ spec:
   template:
     spec:
       restartPolicy: Never
-      nodeSelector:
-        type: virtual-kubelet
-      tolerations:
-        - key: virtual-kubelet.io/provider
-          operator: Equal
-          value: runpod
-          effect: NoSchedule
-      containers:
+%s      containers:
         - name: train
           image: runpod/pytorch:2.4.0
           command: ["python", "train.py"]
@@ -47,7 +40,7 @@ spec:
           resources:
             limits:
               nvidia.com/gpu: 1
-`, name, gpuType, cloud, exitAfter)
+`, name, gpuType, cloud, placement("      "), exitAfter)
 }
 
 // Scenario 4: a Job carries the annotations; its pod runs on the GPU and

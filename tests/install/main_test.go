@@ -2,14 +2,15 @@ package install
 
 import (
 	"bytes"
-	"fmt"
-	"github.com/runpod-kubelet/runpod-kubelet/tests/kubeletproc"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/runpod-kubelet/runpod-kubelet/tests/cluster"
+	"github.com/runpod-kubelet/runpod-kubelet/tests/kubeletproc"
 )
 
 // Environment variables the suite reads.
@@ -23,25 +24,11 @@ const (
 var kubeletBin string
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envE2E) != "1" {
-		fmt.Println("install: skipped (set RPK_E2E=1, as scripts/test.sh does)")
-		os.Exit(m.Run())
-	}
-	dir, err := os.MkdirTemp("", "rpk-install-bin")
-	if err != nil {
-		panic(err)
-	}
-	root, err := filepath.Abs("../..")
-	if err == nil {
-		kubeletBin, err = kubeletproc.Build(root, dir, true)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "install:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(kubeletproc.Main(m, kubeletproc.Suite{Name: "install", Gate: envE2E, Script: "scripts/test.sh",
+		Build: func(root, dir string) (err error) {
+			kubeletBin, err = kubeletproc.Build(root, dir, true)
+			return err
+		}}))
 }
 
 // needE2E skips the test unless RPK_E2E=1.
@@ -50,16 +37,6 @@ func needE2E(t *testing.T) {
 	if os.Getenv(envE2E) != "1" {
 		t.Skip("needs helm and the control plane: set RPK_E2E=1")
 	}
-}
-
-// repoRoot is the module root, two levels above this package.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 // toolDirs caches the directories scripts print, so each script runs once.
@@ -75,7 +52,7 @@ func scriptDir(t *testing.T, env, script string) string {
 		return dir.(string)
 	}
 	cmd := exec.Command("bash", filepath.Join("scripts", script))
-	cmd.Dir = repoRoot(t)
+	cmd.Dir = cluster.RepoRoot(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -100,7 +77,7 @@ func kubectlPath(t *testing.T) string {
 func run(t *testing.T, stdin, tool string, args ...string) (string, string, error) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), tool, args...)
-	cmd.Dir = repoRoot(t)
+	cmd.Dir = cluster.RepoRoot(t)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -65,18 +65,7 @@ func TestKubeletUnderChartServiceAccount(t *testing.T) {
 	k := startKubelet(t, kubeletEnv(t, m, saConf))
 
 	// 1. The node registers and turns Ready; both Leases are held.
-	eventually(t, 60*time.Second, "node "+nodeName+" Ready", func() (bool, string) {
-		n, err := c.Client.CoreV1().Nodes().Get(t.Context(), nodeName, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		for _, cond := range n.Status.Conditions {
-			if cond.Type == corev1.NodeReady {
-				return cond.Status == corev1.ConditionTrue, string(cond.Status)
-			}
-		}
-		return false, "no Ready condition"
-	})
+	cluster.WaitNodeReady(t, c.Client, nodeName, 60*time.Second)
 	leases := c.Client.CoordinationV1()
 	if _, err := leases.Leases("kube-node-lease").Get(t.Context(), nodeName, metav1.GetOptions{}); err != nil {
 		t.Errorf("node Lease: %v", err)
@@ -242,15 +231,5 @@ func freePort(t *testing.T) string {
 // eventually polls cond every 200 ms until it holds or timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s; last state: %s", timeout, what, state)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	cluster.Eventually(t, timeout, 200*time.Millisecond, what, cond)
 }
