@@ -216,8 +216,9 @@ func (p *Provider) forget(t *tracked) {
 // the pod's own status). No spec: virtual-kubelet keeps a copy of every pushed
 // pod, and the pods/status endpoint takes the spec from the stored pod.
 func withStatus(pod *corev1.Pod, st *corev1.PodStatus) *corev1.Pod {
-	out := &corev1.Pod{TypeMeta: pod.TypeMeta, ObjectMeta: *pod.ObjectMeta.DeepCopy()}
-	out.ManagedFields = nil
+	meta := pod.ObjectMeta
+	meta.ManagedFields = nil // dropped before the deep copy, not copied then dropped
+	out := &corev1.Pod{TypeMeta: pod.TypeMeta, ObjectMeta: *meta.DeepCopy()}
 	if st == nil {
 		st = &pod.Status
 	}

@@ -41,9 +41,9 @@ func (t *tracked) uid() types.UID { return t.pod.UID }
 // nothing here reads them, they are a third of a pod's size, and an update
 // that carries none leaves the API server's set as it is.
 func keepPod(pod *corev1.Pod) *corev1.Pod {
-	cp := pod.DeepCopy()
-	cp.ManagedFields = nil
-	return cp
+	shallow := *pod
+	shallow.ManagedFields = nil // dropped before the deep copy, not copied then dropped
+	return shallow.DeepCopy()
 }
 
 // inTransition is true while the pod's status may change soon, so the
