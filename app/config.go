@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,7 +33,9 @@ type Config struct {
 	APIURL string `envconfig:"RUNPOD_API_URL" default:"https://api.runpod.io"`
 	// NodeName is the virtual node's name.
 	NodeName string `envconfig:"NODE_NAME" default:"virtual-runpod"`
-	// Namespace is where the leader-election Lease lives.
+	// Namespace is the namespace the kubelet is installed in. It qualifies the
+	// leader identity, so two installs serving one node name tell each other
+	// apart; the Lease itself lives in kube-node-lease.
 	Namespace string `envconfig:"NAMESPACE" default:"kube-system"`
 	// ClusterID tells this cluster's RunPod pods from others'; empty means the
 	// wiring uses the UID of the kube-system namespace.
@@ -47,6 +50,16 @@ type Config struct {
 	CloudType runpodapi.Cloud `envconfig:"CLOUD_TYPE" default:"SECURE"`
 	// ReconcileInterval is the period of the one RunPod list per round.
 	ReconcileInterval time.Duration `envconfig:"RECONCILE_INTERVAL" default:"10s"`
+	// MissingPodWindow is how long a RunPod pod must be absent from every
+	// complete listing before GET /v2/pods/{id} is asked whether it is gone.
+	MissingPodWindow time.Duration `envconfig:"MISSING_POD_WINDOW" default:"2m"`
+	// AllowedNamespaces are the namespaces whose pods the node runs; empty = all.
+	AllowedNamespaces []string `envconfig:"ALLOWED_NAMESPACES"`
+	// AllowedNetworkVolumeIDs, AllowedTemplateIDs and AllowedRegistryAuthIDs
+	// limit the account-wide ids each namespace's pods may name.
+	AllowedNetworkVolumeIDs policy.IDAllowList `envconfig:"ALLOWED_NETWORK_VOLUME_IDS"`
+	AllowedTemplateIDs      policy.IDAllowList `envconfig:"ALLOWED_TEMPLATE_IDS"`
+	AllowedRegistryAuthIDs  policy.IDAllowList `envconfig:"ALLOWED_REGISTRY_AUTH_IDS"`
 	// CapacityGPU is the node's nvidia.com/gpu capacity, a whole quantity.
 	CapacityGPU string `envconfig:"NODE_CAPACITY_GPU" default:"64"`
 	// CapacityCPU is the node's cpu capacity.
@@ -154,6 +167,9 @@ func parseError(name string, t reflect.Type, err error) error {
 	var pe *envconfig.ParseError
 	if !errors.As(err, &pe) {
 		return &SettingError{Variable: name, Reason: err.Error()}
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		return &SettingError{Variable: name, Reason: pe.Err.Error()} // the type's own words
 	}
 	want := "a valid " + t.String()
 	switch {

@@ -101,7 +101,7 @@ func TestLoadDefaults(t *testing.T) {
 	want := &Config{
 		APIKey: testKey, APIURL: runpodapi.DefaultBaseURL, NodeName: "virtual-runpod",
 		Namespace: "kube-system", MaxGPUPrice: 0.5, CloudType: runpodapi.CloudSecure,
-		ReconcileInterval: 10 * time.Second, CapacityGPU: "64", CapacityCPU: "1024",
+		ReconcileInterval: 10 * time.Second, MissingPodWindow: 2 * time.Minute, CapacityGPU: "64", CapacityCPU: "1024",
 		CapacityMemory: "4Ti", CapacityPods: "1000", ListenAddr: ":10250", HealthAddr: ":8080",
 		LogLevel: "info", LeaderElection: true, LeaseDuration: 15 * time.Second,
 		RenewDeadline: 10 * time.Second, RetryPeriod: 500 * time.Millisecond,
@@ -122,6 +122,9 @@ func TestLoadEveryVariable(t *testing.T) {
 		"LOG_LEVEL": "DEBUG", "LEADER_ELECTION": "false", "LEASE_DURATION": "60s",
 		"LEASE_RENEW_DEADLINE": "40s", "LEASE_RETRY_PERIOD": "5s", "POD_NAME": "rpk-0",
 		"POD_IP": "fd00::7", "TLS_CERT_FILE": "/tls/crt", "TLS_KEY_FILE": "/tls/key",
+		"MISSING_POD_WINDOW": "5m", "ALLOWED_NAMESPACES": "team-a, team-b,team-a",
+		"ALLOWED_NETWORK_VOLUME_IDS": "team-a/vol-1,shared", "ALLOWED_TEMPLATE_IDS": "tpl-1",
+		"ALLOWED_REGISTRY_AUTH_IDS": "team-b/reg-9",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +139,9 @@ func TestLoadEveryVariable(t *testing.T) {
 		LogLevel: "debug", LeaderElection: false, LeaseDuration: time.Minute,
 		RenewDeadline: 40 * time.Second, RetryPeriod: 5 * time.Second, PodName: "rpk-0",
 		PodIP: "fd00::7", TLSCertFile: "/tls/crt", TLSKeyFile: "/tls/key",
+		MissingPodWindow: 5 * time.Minute, AllowedNamespaces: []string{"team-a", "team-b"},
+		AllowedNetworkVolumeIDs: mustIDs(t, "team-a/vol-1,shared"), AllowedTemplateIDs: mustIDs(t, "tpl-1"),
+		AllowedRegistryAuthIDs: mustIDs(t, "team-b/reg-9"),
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("\n got  %+v\n want %+v", *cfg, *want)
@@ -188,6 +194,11 @@ func TestLoadInvalid(t *testing.T) {
 		{map[string]string{"LEASE_RETRY_PERIOD": "0s"}, "LEASE_RETRY_PERIOD"},
 		{map[string]string{"TLS_CERT_FILE": "/tls/crt"}, "TLS_KEY_FILE"},
 		{map[string]string{"TLS_KEY_FILE": "/tls/key"}, "TLS_CERT_FILE"},
+		{map[string]string{"MISSING_POD_WINDOW": "1s"}, "MISSING_POD_WINDOW"},
+		{map[string]string{"ALLOWED_NAMESPACES": "Team_A"}, "ALLOWED_NAMESPACES"},
+		{map[string]string{"ALLOWED_NETWORK_VOLUME_IDS": "team-a/"}, "ALLOWED_NETWORK_VOLUME_IDS"},
+		{map[string]string{"ALLOWED_TEMPLATE_IDS": "/tpl"}, "ALLOWED_TEMPLATE_IDS"},
+		{map[string]string{"ALLOWED_REGISTRY_AUTH_IDS": "a/b/c"}, "ALLOWED_REGISTRY_AUTH_IDS"},
 	} {
 		t.Run(fmt.Sprint(tc.env), func(t *testing.T) {
 			_, err := load(t, tc.env)
@@ -387,4 +398,13 @@ func TestReadmeRows(t *testing.T) {
 	if len(got) != 2 || !slices.Equal(got["A"], []string{"A", "`--a`", "`1`", "x"}) || got["B"][1] != "" {
 		t.Errorf("got %q", got)
 	}
+}
+
+func mustIDs(t *testing.T, s string) policy.IDAllowList {
+	t.Helper()
+	l, err := policy.ParseIDAllowList(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

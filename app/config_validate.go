@@ -5,7 +5,6 @@ import (
 	"math"
 	"net"
 	"net/netip"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -46,8 +45,8 @@ var (
 )
 
 func (c *Config) validateRunPod(p *problems) {
-	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		p.add("RUNPOD_API_URL", "%q is not an absolute http(s) URL", c.APIURL)
+	if _, err := runpodapi.ParseBaseURL(c.APIURL); err != nil {
+		p.add("RUNPOD_API_URL", "%v", err)
 	}
 	if !(c.MaxGPUPrice > 0) || math.IsInf(c.MaxGPUPrice, 0) {
 		p.add("MAX_GPU_PRICE", "must be a positive per-GPU $/h, got %v", c.MaxGPUPrice)
@@ -75,6 +74,9 @@ func (c *Config) validateRunPod(p *problems) {
 	if c.ReconcileInterval < time.Second {
 		p.add("RECONCILE_INTERVAL", "must be at least 1s, got %s", c.ReconcileInterval)
 	}
+	if c.MissingPodWindow < 5*time.Second {
+		p.add("MISSING_POD_WINDOW", "must be at least 5s, got %s", c.MissingPodWindow)
+	}
 }
 
 func (c *Config) validateNode(p *problems) {
@@ -84,6 +86,16 @@ func (c *Config) validateNode(p *problems) {
 	if msgs := validation.IsDNS1123Label(c.Namespace); len(msgs) > 0 {
 		p.add("NAMESPACE", "%q is not a valid namespace: %s", c.Namespace, strings.Join(msgs, "; "))
 	}
+	var namespaces []string
+	for _, raw := range c.AllowedNamespaces {
+		ns := strings.TrimSpace(raw)
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			p.add("ALLOWED_NAMESPACES", "%q is not a namespace name: %s", raw, strings.Join(msgs, "; "))
+		} else if !slices.Contains(namespaces, ns) {
+			namespaces = append(namespaces, ns)
+		}
+	}
+	c.AllowedNamespaces = namespaces
 	if c.ClusterID != "" && !clusterID.MatchString(c.ClusterID) {
 		p.add("CLUSTER_ID", "%q is not 1 to 63 of [A-Za-z0-9-_.], starting and ending alphanumeric", c.ClusterID)
 	}

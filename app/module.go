@@ -14,6 +14,7 @@ import (
 	"go.uber.org/fx/fxevent"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/runpod-kubelet/runpod-kubelet/podsync"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -29,7 +30,7 @@ func Main(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "runpod-kubelet: invalid configuration:\n%v\n", err)
 		return 2
 	}
-	app := fx.New(Module(cfg, stderr), fx.WithLogger(func(l *slog.Logger) fxevent.Logger {
+	app := fx.New(Module(cfg, stderr), fx.StopTimeout(shutdownTimeout), fx.WithLogger(func(l *slog.Logger) fxevent.Logger {
 		fl := &fxevent.SlogLogger{Logger: l}
 		fl.UseLogLevel(slog.LevelDebug) // fx's own start-up chatter only at LOG_LEVEL=debug
 		return fl
@@ -41,6 +42,15 @@ func Main(args []string, stderr io.Writer) int {
 	app.Run()
 	return 0
 }
+
+// shutdownTimeout bounds the whole stop: the term (its creates in flight
+// included, termStopTimeout) and then the Lease release. Manifests give the
+// pod a terminationGracePeriodSeconds above it.
+const shutdownTimeout = 45 * time.Second
+
+// termStopTimeout is how long a stopping term may take: its create POSTs
+// in flight end within the client's call timeout.
+func termStopTimeout(rp *runpodapi.Client) time.Duration { return rp.CallTimeout() + 5*time.Second }
 
 // Module wires the kubelet: one constructor per part, lifecycle hooks to
 // start and stop it.
@@ -68,7 +78,7 @@ func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, kube kubernete
 	m.watchBudget(rp.Budget)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	el := &elector{cfg: cfg, kube: kube, log: log, metrics: m}
+	el := &elector{cfg: cfg, kube: kube, log: log, metrics: m, stopTimeout: termStopTimeout(rp)}
 	lost := func() {
 		health.SetReady(false, "leadership lost")
 		_ = sd.Shutdown(fx.ExitCode(1))
@@ -87,7 +97,10 @@ func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, kube kubernete
 				t := &term{cfg: cfg, kube: kube, runpod: rp, log: log, health: health, metrics: m, clusterID: clusterID}
 				if !cfg.LeaderElection {
 					m.setLeader(true)
-					if err := t.run(ctx); err != nil {
+					// One process by definition, but the one before it may have
+					// died with a create in flight: treat the start as a takeover.
+					h := podsync.Handover{From: "the previous process", At: time.Now()}
+					if err := t.run(ctx, h); err != nil {
 						log.Error("controllers stopped", "err", err)
 						lost()
 					}
@@ -99,7 +112,7 @@ func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, kube kubernete
 			return nil
 		},
 		OnStop: func(stopCtx context.Context) error {
-			el.stop(10 * time.Second) // controllers first, then the Lease
+			el.stop() // controllers (and their creates in flight) first, then the Lease
 			cancel()
 			select {
 			case <-done:

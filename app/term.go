@@ -22,6 +22,7 @@ import (
 
 	"github.com/runpod-kubelet/runpod-kubelet/node"
 	"github.com/runpod-kubelet/runpod-kubelet/podsync"
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -37,7 +38,7 @@ type term struct {
 	clusterID string
 }
 
-func (t *term) run(ctx context.Context) error {
+func (t *term) run(ctx context.Context, handover podsync.Handover) error {
 	cfg := t.cfg
 	ctx = vklog.WithLogger(ctx, vkLogger{t.log})
 	ip := nodeIP(cfg)
@@ -65,9 +66,14 @@ func (t *term) run(ctx context.Context) error {
 			ClusterID: t.clusterID, NodeName: cfg.NodeName, NodeIP: ip,
 			MaxGPUPrice: cfg.MaxGPUPrice, MaxHourlySpend: cfg.MaxHourlySpend,
 			DataCenterIDs: cfg.DataCenterIDs, CloudType: cfg.CloudType, ReconcileInterval: cfg.ReconcileInterval,
+			MissingWindow: cfg.MissingPodWindow, YoungPodGrace: min(cfg.MissingPodWindow, time.Minute),
+			CreateBound: t.runpod.CallTimeout(),
+			Admission:   policy.Admission{NodeName: cfg.NodeName, Taints: nodeObj.Spec.Taints, Namespaces: cfg.AllowedNamespaces},
+			AccountIDs: policy.AccountIDs{NetworkVolumes: cfg.AllowedNetworkVolumeIDs, Templates: cfg.AllowedTemplateIDs,
+				RegistryAuths: cfg.AllowedRegistryAuthIDs},
 		},
 		RunPod: t.runpod, Kube: t.kube, Recorder: recorder, Health: node.NewReporter(np), Log: t.log,
-		Metrics: t.metrics.pods,
+		Metrics: t.metrics.pods, Handover: handover,
 	})
 
 	tlsCfg, err := kubeletTLS(cfg, cfg.NodeName, ip)
@@ -123,6 +129,10 @@ func (t *term) run(ctx context.Context) error {
 		pods.Run(ctx)
 	}()
 	err = n.Run(ctx)
+	// No create may still be in flight when the Lease goes to a successor.
+	if !pods.WaitCreates(t.runpod.CallTimeout()) {
+		t.log.Warn("a create POST outlived its timeout at the end of the term", "timeout", t.runpod.CallTimeout())
+	}
 	if ctx.Err() != nil {
 		return nil
 	}

@@ -16,6 +16,11 @@ import (
 const (
 	ConditionRunPodAPIReachable corev1.NodeConditionType = "RunPodAPIReachable"
 	ConditionRunPodSpend        corev1.NodeConditionType = "RunPodSpend"
+	// ConditionRunPodListing is True while GET /v2/pods can be believed:
+	// every page read and no sudden loss of most pods. False says why
+	// (podsync's ListingIncomplete or ListingSuspect): nothing is then
+	// declared missing, orphaned or absent from the listing.
+	ConditionRunPodListing corev1.NodeConditionType = "RunPodListing"
 
 	ReasonNotReportedYet       = "NotReportedYet"
 	ReasonRunPodAPIReachable   = "RunPodAPIReachable"
@@ -174,4 +179,13 @@ func truncate(s string, limit int) string {
 		return s
 	}
 	return string(r[:limit]) + "…"
+}
+
+// ApplyListing sets RunPodListing on n.
+func ApplyListing(n *corev1.Node, trusted bool, reason, message string, now metav1.Time) {
+	c := corev1.NodeCondition{Type: ConditionRunPodListing, Status: corev1.ConditionTrue, Reason: reason, Message: truncate(message, maxErrorMessage)}
+	if !trusted {
+		c.Status = corev1.ConditionFalse
+	}
+	setCondition(n, c, now)
 }

@@ -153,3 +153,15 @@ func TestApplyConditionsKeepsOtherAnnotations(t *testing.T) {
 		t.Errorf("annotations = %v", n.Annotations)
 	}
 }
+
+func TestApplyListing(t *testing.T) {
+	n := &corev1.Node{}
+	t0, t1 := metav1.Unix(100, 0), metav1.Unix(200, 0)
+	ApplyListing(n, true, "ListingComplete", "every page read", t0)
+	ApplyListing(n, false, "ListingSuspect", "left out 3 of 3", t1)
+	c := n.Status.Conditions
+	if len(c) != 1 || c[0].Type != ConditionRunPodListing || c[0].Status != corev1.ConditionFalse ||
+		c[0].Reason != "ListingSuspect" || !c[0].LastTransitionTime.Equal(&t1) {
+		t.Errorf("conditions %+v", c)
+	}
+}

@@ -90,6 +90,13 @@ func (p *Provider) ReportHealth(h Health) {
 	})
 }
 
+// ReportListing records whether the latest RunPod listing can be believed.
+func (p *Provider) ReportListing(trusted bool, reason, message string) {
+	p.update(func(n *corev1.Node, now metav1.Time) {
+		ApplyListing(n, trusted, reason, message, now)
+	})
+}
+
 // Node is a copy of the node as this process wants it.
 func (p *Provider) Node() *corev1.Node {
 	p.mu.Lock()

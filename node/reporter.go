@@ -41,5 +41,10 @@ func (r *Reporter) ReportSpend(hourlyUSD float64, pods int) {
 	r.p.Report(r.tracker.Health(), sp)
 }
 
+// ReportListing passes the listing verdict to the node's RunPodListing condition.
+func (r *Reporter) ReportListing(trusted bool, reason, message string) {
+	r.p.ReportListing(trusted, reason, message)
+}
+
 // Health is the current RunPod API health.
 func (r *Reporter) Health() Health { return r.tracker.Health() }

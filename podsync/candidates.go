@@ -91,9 +91,13 @@ func (p *Provider) createOne(ctx context.Context, pod *corev1.Pod, c policy.Cand
 		if p.isDeleted(podKey(pod), pod.UID) {
 			return nil, context.Canceled
 		}
+		if ctx.Err() != nil || !p.posts.begin() {
+			return nil, context.Canceled // the term is over: its successor decides
+		}
 		p.tr.get(podKey(pod), func(t *tracked) { t.posted = t.posted || t.uid() == pod.UID })
 		var rp *runpodapi.Pod
 		rp, err = p.rp.CreatePod(context.WithoutCancel(ctx), c.Request)
+		p.posts.end()
 		if p.health != nil {
 			p.health.ObserveRunPod(ignoreRefusals(err), p.now())
 		}
@@ -104,7 +108,7 @@ func (p *Provider) createOne(ctx context.Context, pod *corev1.Pod, c policy.Cand
 			return nil, err
 		}
 		p.log.Warn("create answer lost; looking the pod up by name before retrying", "pod", podKey(pod), "name", c.Request.Name, "err", err)
-		found, lerr := p.lookupName(ctx, c.Request.Name, true)
+		found, lerr := p.lookupName(ctx, pod.UID, true)
 		switch {
 		case lerr != nil:
 			return nil, fmt.Errorf("%w; looking it up failed too: %v", err, lerr)

@@ -85,7 +85,8 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 			return
 		}
 		if res.pod != nil {
-			t.runpodID, t.runpod, t.waiting, t.backoff, t.missing = res.pod.ID, res.pod, nil, 0, 0
+			t.runpodID, t.runpod, t.waiting, t.backoff, t.missingSince, t.claim = res.pod.ID, res.pod, nil, 0, time.Time{}, ""
+			t.createdAt = p.now()
 			if res.plan != nil {
 				t.container = containerFromPlan(t.pod, res.plan)
 			}
@@ -120,13 +121,16 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 // tryCreate is one create attempt: adopt an existing RunPod pod of this
 // pod's name, else plan and try the candidates in order per the spec's table.
 func (p *Provider) tryCreate(ctx context.Context, pod *corev1.Pod) createResult {
-	name, err := policy.Name(p.s.ClusterID, p.s.NodeName, string(pod.UID))
-	if err != nil {
+	if _, err := policy.Name(p.s.ClusterID, p.s.NodeName, string(pod.UID)); err != nil {
 		return p.refuse(pod, err)
 	}
-	found, err := p.lookupName(ctx, name, false)
+	wait, held := p.handover.check(pod.UID, p.now())
+	if wait > 0 {
+		return p.hold(pod, wait)
+	}
+	found, err := p.lookupName(ctx, pod.UID, held) // after a hold, only a fresh listing decides
 	if err != nil {
-		return p.wait(pod, ReasonCreateErr, fmt.Sprintf("cannot list RunPod pods to check for %s: %v", name, err), EventCreateError)
+		return p.wait(pod, ReasonCreateErr, fmt.Sprintf("cannot list RunPod pods to check whether this pod's RunPod pod exists: %v", err), EventCreateError)
 	}
 	if found != nil {
 		p.event(pod, corev1.EventTypeNormal, EventAdopted, "adopted RunPod pod %s (%s), created before", found.ID, found.Status)
@@ -154,11 +158,20 @@ func (p *Provider) tryCreate(ctx context.Context, pod *corev1.Pod) createResult 
 	return p.tryCandidates(ctx, pod, plan, q)
 }
 
+// hold keeps a pod waiting out a takeover's hold (see handover.go).
+func (p *Provider) hold(pod *corev1.Pod, wait time.Duration) createResult {
+	msg := fmt.Sprintf("this kubelet took the Lease over from %s, whose create for this pod may still be in flight; creating only after %s, once a fresh listing shows none",
+		p.handover.from, p.handover.until.UTC().Format(time.RFC3339))
+	p.event(pod, corev1.EventTypeNormal, EventHandoverHold, "%s", msg)
+	time.AfterFunc(wait, p.kick) // the round after the hold creates it
+	return createResult{waiting: &WaitingReason{Reason: ReasonHandover, Message: msg}, retry: wait}
+}
+
 // planInput gathers the pod's Job, the Services and the stored pod for the policy.
 func (p *Provider) planInput(ctx context.Context, pod *corev1.Pod) (policy.Input, error) {
 	in := policy.Input{Pod: pod, Node: policy.NodeSettings{
 		ClusterID: p.s.ClusterID, NodeName: p.s.NodeName, MaxGPUPrice: p.s.MaxGPUPrice,
-		DataCenterIDs: p.s.DataCenterIDs, CloudType: p.s.CloudType,
+		DataCenterIDs: p.s.DataCenterIDs, CloudType: p.s.CloudType, AccountIDs: p.s.AccountIDs,
 	}}
 	p.mu.Lock()
 	pods, services := p.pods, p.services
@@ -188,34 +201,6 @@ func (p *Provider) planInput(ctx context.Context, pod *corev1.Pod) (policy.Input
 		}
 	}
 	return in, nil
-}
-
-// lookupName finds a RunPod pod by name in this term's latest list, listing
-// afresh when fresh is set or no list succeeded yet this term.
-func (p *Provider) lookupName(ctx context.Context, name string, fresh bool) (*runpodapi.Pod, error) {
-	p.mu.Lock()
-	l := p.lastList
-	p.mu.Unlock()
-	if l == nil || fresh {
-		pods, err := p.rp.ListPods(ctx)
-		if p.health != nil {
-			p.health.ObserveRunPod(err, p.now())
-		}
-		if err != nil {
-			return nil, err
-		}
-		l = newListing(pods, p.now())
-		p.mu.Lock()
-		if p.lastList == nil || p.lastList.at.Before(l.at) {
-			p.lastList = l
-		}
-		p.mu.Unlock()
-	}
-	if rp, ok := l.byName[name]; ok && rp.Status != runpodapi.StatusTerminated {
-		cp := *rp
-		return &cp, nil
-	}
-	return nil, nil
 }
 
 func containerFromPlan(pod *corev1.Pod, plan *policy.PlacementPlan) string {

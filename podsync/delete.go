@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -15,12 +14,16 @@ import (
 // and pushes a terminal status. A 404 means it is already gone. An error
 // makes virtual-kubelet call again, so a RunPod outage delays, never loses, a
 // delete. RunPod has no preStop hook, so the grace period is not waited for.
+//
+// Only a RunPod pod proven to be this pod's is deleted: the tracked id, or
+// the annotated one once a listing or GET shows it is ours. When RunPod
+// cannot say, the delete is retried, never done blind.
 func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 	key := podKey(pod)
 	var entry *tracked
 	var done chan struct{}
-	var id string
-	var posted bool
+	var id, claim string
+	var posted, rejected bool
 	known := p.tr.get(key, func(t *tracked) {
 		if t.uid() != pod.UID {
 			return
@@ -29,7 +32,7 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 		if t.cancel != nil {
 			t.cancel() // stops waits and retries; a create request in flight still finishes
 		}
-		entry, done, id = t, t.done, t.runpodID
+		entry, done, id, claim, rejected = t, t.done, t.runpodID, t.claim, t.rejected != nil
 	})
 	if done != nil {
 		select { // let an in-flight create finish: it deletes what it made
@@ -39,20 +42,13 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 		}
 		p.tr.with(func(map[string]*tracked) { id, posted = entry.runpodID, entry.posted })
 	}
-	if id == "" {
-		id = ReadState(pod.Annotations).RunPodID
+	if entry == nil {
+		claim = ReadState(pod.Annotations).RunPodID
 	}
-	if id == "" {
-		// An uncertain create may have made it under our name; the last list
-		// predates a create sent in this term, so list afresh then.
-		if name, err := policy.Name(p.s.ClusterID, p.s.NodeName, string(pod.UID)); err == nil {
-			found, err := p.lookupName(ctx, name, posted)
-			if err != nil && posted {
-				return fmt.Errorf("delete %s: look up the RunPod pod its create may have made: %w", key, err)
-			}
-			if found != nil {
-				id = found.ID
-			}
+	if id == "" && !rejected { // a pod rejected at admission never had a RunPod call
+		var err error
+		if id, err = p.ownedIDToDelete(ctx, pod, claim, posted); err != nil {
+			return fmt.Errorf("delete %s: %w", key, err)
 		}
 	}
 	if id != "" {
@@ -80,6 +76,47 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 		p.push(push)
 	}
 	return nil
+}
+
+// ownedIDToDelete finds the RunPod pod of a pod with no proven id: its
+// annotated claim once proven ours, else one of its name. posted says a
+// create was sent in this term, so the last listing may predate it: then
+// only a fresh, complete listing can say there is none.
+func (p *Provider) ownedIDToDelete(ctx context.Context, pod *corev1.Pod, claim string, posted bool) (string, error) {
+	p.mu.Lock()
+	last := p.lastList
+	p.mu.Unlock()
+	if claim != "" {
+		res, rp := p.proveIn(last, claim, pod.UID)
+		if res == proofUnknown {
+			var err error
+			if res, rp, err = p.prove(ctx, claim, pod.UID); err != nil {
+				return "", fmt.Errorf("prove that annotated RunPod pod %s is this pod's before deleting it: %w", claim, err)
+			}
+		}
+		switch res {
+		case proofOurs:
+			return claim, nil
+		case proofNotOurs:
+			p.forgedEvent(pod, claim, rp)
+		}
+	}
+	if !posted {
+		if last != nil { // no create was sent: what a listing already holds is enough, GC covers the rest
+			if rp := p.ownPodIn(last, pod.UID); rp != nil {
+				return rp.ID, nil
+			}
+		}
+		return "", nil
+	}
+	found, err := p.lookupName(ctx, pod.UID, true)
+	if err != nil {
+		return "", fmt.Errorf("look up the RunPod pod its create may have made: %w", err)
+	}
+	if found != nil {
+		return found.ID, nil
+	}
+	return "", nil
 }
 
 // deleteRunPod terminates a RunPod pod; already gone counts as done.

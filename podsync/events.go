@@ -18,6 +18,10 @@ const (
 	EventCreateError      = "RunPodCreateError" // RunPod answered an error we wait out
 	EventMissing          = "RunPodMissing"     // the RunPod pod vanished
 	EventOrphanDeleted    = "RunPodOrphanDeleted"
+	EventForeignPodID     = "RunPodForeignPodID"     // a runpod.io/pod-id that is not this pod's, ignored
+	EventDuplicateDeleted = "RunPodDuplicateDeleted" // a second RunPod pod of this pod, deleted
+	EventHandoverHold     = "RunPodHandoverHold"     // a create waits out a takeover's hold
+	EventListingSuspect   = "RunPodListingSuspect"   // on the node: a listing left out many pods
 )
 
 // Waiting reasons reported on a pod that is held back.
@@ -27,4 +31,5 @@ const (
 	ReasonSpendCap   = "SpendCapReached"
 	ReasonCreateErr  = "RunPodCreateError"
 	ReasonRestarting = "RunPodRestarting"
+	ReasonHandover   = "RunPodHandoverHold"
 )

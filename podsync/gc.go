@@ -22,20 +22,30 @@ import (
 // there is a candidate), so an informer that is behind or not synced yet
 // cannot make GC kill a live pod's RunPod pod. Pods of other clusters, other
 // nodes or made by hand never match policy.Owned.
+//
+// It runs only on a complete, unsuspect listing. It also deletes duplicates:
+// a second RunPod pod of a live pod (a create that landed after a takeover,
+// say) that is not the one the pod records, after the same grace.
 func (p *Provider) collectOrphans(ctx context.Context, l *listing, kube map[string]*corev1.Pod, now time.Time) {
 	live := make(map[types.UID]bool, len(kube))
 	for _, kp := range kube {
 		live[kp.UID] = true
 	}
+	recorded := map[types.UID]recordedPod{}
 	p.tr.with(func(m map[string]*tracked) {
 		for _, t := range m {
 			live[t.uid()] = true
+			if t.runpodID != "" {
+				recorded[t.uid()] = recordedPod{id: t.runpodID, pod: t.pod}
+			}
 		}
 	})
 	var orphans []*runpodapi.Pod
 	for _, rp := range l.byID {
 		if p.isOrphan(rp, live, now) {
 			orphans = append(orphans, rp)
+		} else if r, dup := p.isDuplicate(rp, recorded, now); dup {
+			p.deleteDuplicate(ctx, rp, r)
 		}
 	}
 	if len(orphans) == 0 {
@@ -84,4 +94,35 @@ func (p *Provider) isOrphan(rp *runpodapi.Pod, live map[types.UID]bool, now time
 		return false
 	}
 	return now.Sub(rp.CreatedAt) >= p.s.OrphanGrace
+}
+
+// recordedPod is the RunPod id a live pod records, and the pod (for Events).
+type recordedPod struct {
+	id  string
+	pod *corev1.Pod
+}
+
+// isDuplicate reports whether rp is an owned RunPod pod of a live pod that
+// records another RunPod pod, older than the orphan grace.
+func (p *Provider) isDuplicate(rp *runpodapi.Pod, recorded map[types.UID]recordedPod, now time.Time) (recordedPod, bool) {
+	if rp.Status == runpodapi.StatusTerminated {
+		return recordedPod{}, false
+	}
+	uid, ok := policy.Owned(rp, p.s.ClusterID, p.s.NodeName)
+	if !ok {
+		return recordedPod{}, false
+	}
+	r, ok := recorded[types.UID(uid)]
+	return r, ok && r.id != rp.ID && now.Sub(rp.CreatedAt) >= p.s.OrphanGrace
+}
+
+func (p *Provider) deleteDuplicate(ctx context.Context, rp *runpodapi.Pod, r recordedPod) {
+	if err := p.deleteRunPod(ctx, rp.ID); err != nil {
+		p.log.Warn("delete duplicate RunPod pod; next round retries", "runpodID", rp.ID, "pod", podKey(r.pod), "err", err)
+		return
+	}
+	p.metrics.Count(OpOrphanDelete)
+	p.log.Info("deleted duplicate RunPod pod", "runpodID", rp.ID, "pod", podKey(r.pod), "records", r.id, "costPerHr", rp.Cost)
+	p.event(r.pod, corev1.EventTypeWarning, EventDuplicateDeleted,
+		"deleted RunPod pod %s ($%.2f/h): a second RunPod pod of this pod, which runs on %s", rp.ID, rp.Cost, r.id)
 }

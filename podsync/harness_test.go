@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -62,6 +63,7 @@ type rig struct {
 	pushes   int           // statuses pushed through the notifier
 	lockHeld []string      // outside calls made with the tracker lock held
 	clock    time.Duration // added to time.Now for the provider
+	handover Handover      // how the next term won its Lease
 }
 
 // rigConfig adjusts a rig beyond the provider's Settings.
@@ -75,10 +77,23 @@ type rigConfig struct {
 }
 
 type fakeHealth struct {
-	mu     sync.Mutex
-	errs   []error
-	spend  float64
-	nspend int
+	mu      sync.Mutex
+	errs    []error
+	spend   float64
+	nspend  int
+	listing []string // "trusted reason" of every listing report
+}
+
+func (h *fakeHealth) ReportListing(trusted bool, reason, _ string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.listing = append(h.listing, fmt.Sprint(trusted, " ", reason))
+}
+
+func (h *fakeHealth) listings() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.listing)
 }
 
 func (h *fakeHealth) ObserveRunPod(err error, _ time.Time) {
@@ -181,7 +196,7 @@ func (r *rig) newTerm() *Provider {
 		rp = r.cfg.runpod(rp)
 	}
 	r.p = New(Deps{Settings: r.settings, RunPod: rp, Kube: r.kube, Recorder: probingRecorder{r.recorder, r}, Health: r.health,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Handover: r.handover,
 		Now: func() time.Time {
 			r.mu.Lock()
 			defer r.mu.Unlock()

@@ -22,12 +22,15 @@ const maxTail = 5000
 // logs, so --previous is refused.
 func (p *Provider) GetContainerLogs(ctx context.Context, namespace, podName, containerName string, opts api.ContainerLogOpts) (io.ReadCloser, error) {
 	key := keyOf(namespace, podName)
-	var id, container string
-	if !p.tr.get(key, func(t *tracked) { id, container = t.runpodID, t.container }) {
+	var id, claim, container string
+	if !p.tr.get(key, func(t *tracked) { id, claim, container = t.runpodID, t.claim, t.container }) {
 		return nil, errdefs.NotFoundf("pod %s is not on this node", key)
 	}
 	if containerName != "" && container != "" && containerName != container {
 		return nil, errdefs.InvalidInputf("container %q does not run on RunPod; only %q does", containerName, container)
+	}
+	if id == "" && claim != "" {
+		return nil, errdefs.NotFoundf("pod %s: RunPod pod %s (annotation %s) is not proven to be this pod's yet; logs are served once it is", key, claim, AnnotationPodID)
 	}
 	if id == "" {
 		return nil, errdefs.NotFoundf("pod %s has no RunPod pod yet", key)

@@ -20,14 +20,17 @@ type unmappedPorts struct {
 	hide *atomic.Bool
 }
 
-func (u unmappedPorts) ListPods(ctx context.Context) ([]runpodapi.Pod, error) {
-	pods, err := u.RunPod.ListPods(ctx)
-	for i := range pods {
-		if u.hide.Load() && pods[i].Runtime != nil {
-			pods[i].Runtime.Ports = nil
+func (u unmappedPorts) ListPods(ctx context.Context) (*runpodapi.PodList, error) {
+	pl, err := u.RunPod.ListPods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pl.Pods {
+		if u.hide.Load() && pl.Pods[i].Runtime != nil {
+			pl.Pods[i].Runtime.Ports = nil
 		}
 	}
-	return pods, err
+	return pl, nil
 }
 
 func TestStatusThroughTheNotifier(t *testing.T) {

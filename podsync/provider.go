@@ -13,7 +13,7 @@ import (
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/record"
 
-	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
 )
 
 // Deps are what a Provider is built from.
@@ -26,6 +26,9 @@ type Deps struct {
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
 	Metrics  Observer         // optional
+	// Handover is how this term's Lease was won; a takeover from a live
+	// leader holds back creates of the pods it may have been creating.
+	Handover Handover
 }
 
 // Provider runs Kubernetes pods as RunPod pods for one leadership term. A new
@@ -52,22 +55,11 @@ type Provider struct {
 	failing  bool            // the latest round's list failed
 	termCtx  context.Context // create workers live as long as the term
 	wake     chan struct{}   // asks the reconcile loop for an early round
-}
 
-// listing is one GET /v2/pods answer, indexed.
-type listing struct {
-	at     time.Time
-	byID   map[string]*runpodapi.Pod
-	byName map[string]*runpodapi.Pod
-}
+	handover *handover
+	posts    postGate // create POSTs in flight; none may start once the term ends
 
-func newListing(pods []runpodapi.Pod, at time.Time) *listing {
-	l := &listing{at: at, byID: make(map[string]*runpodapi.Pod, len(pods)), byName: make(map[string]*runpodapi.Pod, len(pods))}
-	for i := range pods {
-		l.byID[pods[i].ID] = &pods[i]
-		l.byName[pods[i].Name] = &pods[i]
-	}
-	return l
+	suspectSince time.Time // first of an unbroken run of suspect listings; guarded by the tracker lock
 }
 
 // New builds a Provider. Attach the listers and call Rebuild before the
@@ -85,12 +77,13 @@ func New(d Deps) *Provider {
 	s := d.Settings.withDefaults()
 	return &Provider{
 		s: s, rp: d.RunPod, kube: d.Kube, recorder: d.Recorder, health: d.Health, metrics: d.Metrics, log: d.Log, now: d.Now,
-		tr:      newTracker(),
-		catalog: newCatalogCache(d.RunPod, s.CatalogTTL, d.Now),
-		creates: make(chan struct{}, 8),
-		notify:  func(*corev1.Pod) {},
-		termCtx: context.Background(),
-		wake:    make(chan struct{}, 1),
+		tr:       newTracker(),
+		catalog:  newCatalogCache(d.RunPod, s.CatalogTTL, d.Now),
+		creates:  make(chan struct{}, 8),
+		notify:   func(*corev1.Pod) {},
+		termCtx:  context.Background(),
+		wake:     make(chan struct{}, 1),
+		handover: newHandover(d.Handover, s.CreateBound),
 	}
 }
 
@@ -129,6 +122,7 @@ func (p *Provider) CreatePod(_ context.Context, pod *corev1.Pod) error {
 	key := podKey(pod)
 	start := false
 	var status *corev1.PodStatus
+	var rejected *policy.Rejection
 	p.tr.with(func(m map[string]*tracked) {
 		t, ok := m[key]
 		if ok && t.uid() == pod.UID {
@@ -139,13 +133,27 @@ func (p *Provider) CreatePod(_ context.Context, pod *corev1.Pod) error {
 			p.forget(t) // a new pod of the same name
 		}
 		t = &tracked{pod: keepPod(pod)}
+		if r := policy.Admit(pod, p.s.Admission); r != nil {
+			t.rejected, t.terminal = r, true
+		}
 		m[key] = t
 		status = p.buildStatus(t, pod)
 		t.status = status
-		start = true
+		rejected, start = t.rejected, t.rejected == nil
 	})
-	if start {
+	if rejected != nil {
+		p.event(pod, corev1.EventTypeWarning, rejected.Reason, "%s", rejected.Message)
+		p.log.Info("pod rejected at admission", "pod", key, "reason", rejected.Reason, "message", rejected.Message)
+		p.metrics.Count(OpRefuse)
+	}
+	if status != nil {
 		p.push(withStatus(pod, status))
+	}
+	if id := ReadState(pod.Annotations).RunPodID; start && id != "" {
+		// Not seen at the term's start, so not ours: copied or forged.
+		p.forgedEvent(pod, id, nil)
+	}
+	if start {
 		p.startCreate(key)
 	}
 	return nil
@@ -194,15 +202,30 @@ func (p *Provider) GetPodStatus(ctx context.Context, namespace, name string) (*c
 
 // GetPods returns every tracked pod: only this node's pods of this cluster,
 // since virtual-kubelet deletes any provider pod it cannot match at start.
+// It also serves the kubelet API's /runningpods/, so the env that
+// virtual-kubelet resolved (Secret values among it) is left out.
 func (p *Provider) GetPods(context.Context) ([]*corev1.Pod, error) {
 	var out []*corev1.Pod
 	p.tr.with(func(m map[string]*tracked) {
 		out = make([]*corev1.Pod, 0, len(m))
 		for _, t := range m {
-			out = append(out, t.podCopy())
+			out = append(out, withoutEnv(t.podCopy()))
 		}
 	})
 	return out, nil
+}
+
+// withoutEnv drops every container's env and envFrom from pod (a copy).
+func withoutEnv(pod *corev1.Pod) *corev1.Pod {
+	for _, cs := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
+		for i := range cs {
+			cs[i].Env, cs[i].EnvFrom = nil, nil
+		}
+	}
+	for i := range pod.Spec.EphemeralContainers {
+		pod.Spec.EphemeralContainers[i].Env, pod.Spec.EphemeralContainers[i].EnvFrom = nil, nil
+	}
+	return pod
 }
 
 // forget stops a tracked pod's create worker; the caller holds the tracker lock.

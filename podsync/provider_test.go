@@ -165,27 +165,6 @@ func TestOutageNeverFailsPods(t *testing.T) {
 	}
 }
 
-func TestMissingPodFailsOnlyAfterSeveralLists(t *testing.T) {
-	pod := gpuPod("vanish", 1, nil)
-	r := newRig(t, nil, pod)
-	_ = r.p.CreatePod(r.ctx, pod)
-	r.eventually("running", func() bool { st, _ := r.status("vanish"); return st.Phase == corev1.PodRunning })
-	id := r.sim.Pods()[0].ID
-	if err := r.client.DeletePod(r.ctx, id); err != nil {
-		t.Fatal(err)
-	}
-	for i := 1; i < 3; i++ {
-		r.p.Round(r.ctx)
-		if st, _ := r.status("vanish"); st.Phase != corev1.PodRunning {
-			t.Fatalf("after %d missing list(s) phase is %s; one miss must never kill a pod", i, st.Phase)
-		}
-	}
-	r.p.Round(r.ctx)
-	if st, _ := r.status("vanish"); st.Phase != corev1.PodFailed {
-		t.Fatalf("after 3 missing lists phase is %s, want Failed", st.Phase)
-	}
-}
-
 func isReady(st corev1.PodStatus) bool {
 	for _, c := range st.Conditions {
 		if c.Type == corev1.PodReady {

@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
@@ -60,15 +59,8 @@ type roundWork struct {
 	creates []string
 	gone    []pendingGone
 	events  []pendingEvent
-}
-
-// pendingGone is a tracked pod the informer no longer has; the API server
-// confirms it is gone before its RunPod pod is deleted (the informer may lag).
-type pendingGone struct {
-	key string
-	uid types.UID
-	t   *tracked
-	id  string // its RunPod pod when listed, else ""
+	proofs  []pendingProof
+	forged  []pendingForged
 }
 
 type pendingEvent struct {
@@ -98,16 +90,13 @@ type pendingRecord struct {
 	rp  *runpodapi.Pod
 }
 
-// Round lists RunPod once, brings every tracked pod up to date, restarts,
-// ends or deletes what needs it, collects orphans and reports health and
-// spend. It returns the interval until the next round.
+// Round lists RunPod once (every page), brings every tracked pod up to
+// date, restarts, ends or deletes what needs it, collects orphans and
+// reports health and spend. It returns the interval until the next round.
 func (p *Provider) Round(ctx context.Context) time.Duration {
 	started := time.Now()
 	now := p.now()
-	pods, err := p.rp.ListPods(ctx)
-	if p.health != nil {
-		p.health.ObserveRunPod(err, now)
-	}
+	l, err := p.list(ctx)
 	if err != nil {
 		// An outage changes no pod: statuses stay as they were.
 		p.log.Warn("list RunPod pods", "err", err)
@@ -116,9 +105,7 @@ func (p *Provider) Round(ctx context.Context) time.Duration {
 		p.mu.Unlock()
 		return p.nextInterval(now)
 	}
-	l := newListing(pods, now)
 	p.mu.Lock()
-	p.lastList = l
 	lister := p.pods
 	recovered := p.failing
 	p.failing = false
@@ -135,13 +122,18 @@ func (p *Provider) Round(ctx context.Context) time.Duration {
 		}
 	}
 	var w roundWork
+	var verdict listingVerdict
 	p.tr.with(func(m map[string]*tracked) {
+		verdict = p.judgeListing(l, m, now)
 		for key, t := range m {
 			p.reconcileOne(key, t, kube[key], l, now, m, &w)
 		}
 	})
+	p.reportListing(l, verdict)
 	p.apply(ctx, w)
-	p.collectOrphans(ctx, l, kube, now)
+	if l.complete && !l.suspect {
+		p.collectOrphans(ctx, l, kube, now)
+	}
 	p.reportSpend(l, time.Since(started))
 	return p.nextInterval(now)
 }
@@ -149,33 +141,23 @@ func (p *Provider) Round(ctx context.Context) time.Duration {
 // reconcileOne updates one tracked pod from the listing; the caller holds the lock.
 func (p *Provider) reconcileOne(key string, t *tracked, cur *corev1.Pod, l *listing, now time.Time, m map[string]*tracked, w *roundWork) {
 	if cur == nil || cur.UID != t.uid() {
-		// The Kubernetes pod is gone (force-deleted while not running, or
-		// deleted while we were not leader): its RunPod pod must not bill.
-		var id string
-		if rp := l.byID[t.runpodID]; rp != nil && t.runpodID != "" {
-			id = t.runpodID
-		}
-		if !t.deleted {
-			w.gone = append(w.gone, pendingGone{key: key, uid: t.uid(), t: t, id: id})
-			return
-		}
-		if id != "" {
-			w.deletes = append(w.deletes, pendingDelete{pod: t.pod, id: id, reason: "its Kubernetes pod is gone"})
-		}
-		if !t.creating { // else the create worker deletes what it makes, then a later round drops it
-			delete(m, key)
-		}
+		p.reconcileGone(key, t, l, m, w)
 		return
 	}
-	if t.runpodID == "" {
+	if t.runpodID == "" && t.claim != "" {
+		p.reconcileClaim(key, t, cur, l, w)
+	}
+	switch {
+	case t.rejected != nil:
+	case t.runpodID == "" && t.claim == "":
 		p.reconcileUncreated(key, t, l, now, w)
-	} else if rp, ok := l.byID[t.runpodID]; ok {
-		p.reconcileSeen(key, t, cur, rp, now, w)
-	} else if !t.terminal && !t.deleted {
-		t.missing++
-		if t.missing == p.s.MissingRounds {
-			t.terminal = true
-			w.event(t.pod, corev1.EventTypeWarning, EventMissing, "RunPod pod %s is missing from %d lists in a row; marking the pod Failed", t.runpodID, t.missing)
+	case t.runpodID == "":
+		return // an unproven claim: the stored status stays until it is proven
+	default:
+		if rp, ok := l.byID[t.runpodID]; ok {
+			p.reconcileSeen(key, t, cur, rp, now, m, w)
+		} else {
+			p.reconcileAbsent(key, t, l, now, w)
 		}
 	}
 	st := p.buildStatus(t, cur)
@@ -202,25 +184,30 @@ func (p *Provider) reconcileUncreated(key string, t *tracked, l *listing, now ti
 	if t.creating || t.deleted || t.terminal {
 		return
 	}
-	if name, err := policy.Name(p.s.ClusterID, p.s.NodeName, string(t.uid())); err == nil {
-		if rp, ok := l.byName[name]; ok && rp.Status != runpodapi.StatusTerminated {
-			t.runpodID, t.runpod, t.waiting = rp.ID, copyPod(rp), nil // an uncertain create resolved
-			w.records = append(w.records, pendingRecord{pod: t.pod, rp: t.runpod})
-			return
-		}
+	if rp := p.ownPodIn(l, t.uid()); rp != nil {
+		t.runpodID, t.runpod, t.waiting, t.createdAt = rp.ID, rp, nil, now // an uncertain or earlier create resolved
+		w.records = append(w.records, pendingRecord{pod: t.pod, rp: t.runpod})
+		w.event(t.pod, corev1.EventTypeNormal, EventAdopted, "adopted RunPod pod %s (%s), found by name: an earlier create made it", rp.ID, rp.Status)
+		return
 	}
 	if t.waiting != nil && t.waiting.Reason == ReasonRefused {
 		return // only a change to the pod plans it again
+	}
+	if !l.complete {
+		return // "not found, so create" needs every page
 	}
 	if !now.Before(t.retryAt) {
 		w.creates = append(w.creates, key)
 	}
 }
 
-func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *runpodapi.Pod, now time.Time, w *roundWork) {
-	t.missing = 0
+func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *runpodapi.Pod, now time.Time, m map[string]*tracked, w *roundWork) {
+	t.missingSince = time.Time{}
 	was := t.runpod
 	t.runpod = copyPod(rp)
+	if rp.Cost > 0 {
+		t.runCost = rp.Cost
+	}
 	if t.deleted {
 		return
 	}
@@ -232,7 +219,7 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 	if rp.Status == runpodapi.StatusRunning && (was == nil || was.Status != runpodapi.StatusRunning) {
 		t.runningAt = now
 		if t.waiting != nil && t.waiting.Reason == ReasonRestarting {
-			t.waiting = nil
+			t.waiting, t.reserved = nil, 0 // the listing counts what it bills now
 		}
 		w.event(t.pod, corev1.EventTypeNormal, EventRunning, "RunPod pod %s is RUNNING", rp.ID)
 	}
@@ -244,8 +231,12 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 				t.backoff = 0 // a long healthy run forgives earlier crashes
 			}
 			t.runningAt = time.Time{}
-			t.waiting = &WaitingReason{Reason: ReasonRestarting, Message: "RunPod pod " + rp.ID + " is " + string(rp.Status) + "; restarting per restartPolicy"}
+			t.waiting = &WaitingReason{Reason: ReasonRestarting}
 		}
+		if !p.restartFits(key, t, m, w) { // books its room for the whole back-off
+			break // the cap holds it back; restartFits said why
+		}
+		t.waiting.Message = "RunPod pod " + rp.ID + " is " + string(rp.Status) + "; restarting per restartPolicy"
 		if !now.Before(t.retryAt) {
 			t.backoff = nextBackoff(t.backoff, 10*time.Second)
 			t.retryAt = now.Add(t.backoff)
@@ -286,46 +277,15 @@ func (p *Provider) apply(ctx context.Context, w roundWork) {
 	for _, s := range w.starts {
 		p.restartRunPod(ctx, s)
 	}
+	p.settleProofs(ctx, w.proofs)
+	for _, f := range w.forged {
+		p.forgedEvent(f.pod, f.id, f.rp)
+	}
 	for _, r := range w.records {
 		p.recordState(r.pod, r.rp)
 	}
 	for _, key := range w.creates {
 		p.startCreate(key)
-	}
-}
-
-// dropGone forgets the tracked pods the API server no longer has (or has
-// under another UID) and deletes their RunPod pods. One list of the node's
-// pods answers for all of them; if it fails, the next round asks again.
-func (p *Provider) dropGone(ctx context.Context, gone []pendingGone) {
-	if len(gone) == 0 {
-		return
-	}
-	stored, err := p.storedPodUIDs(ctx)
-	if err != nil {
-		p.log.Warn("check whether pods missing from the informer are gone; next round asks again", "pods", len(gone), "err", err)
-		return
-	}
-	for _, g := range gone {
-		if stored[g.uid] {
-			continue // the informer lags; the pod is still there
-		}
-		p.tr.with(func(m map[string]*tracked) {
-			g.t.deleted = true
-			p.forget(g.t)
-			if m[g.key] == g.t && !g.t.creating {
-				delete(m, g.key)
-			}
-		})
-		if g.id == "" {
-			continue
-		}
-		if err := p.deleteRunPod(ctx, g.id); err != nil {
-			p.log.Warn("delete RunPod pod of a gone pod; GC retries", "runpodID", g.id, "pod", g.key, "err", err)
-			continue
-		}
-		p.metrics.Count(OpDelete)
-		p.log.Info("deleted RunPod pod", "runpodID", g.id, "pod", g.key, "why", "its Kubernetes pod is gone")
 	}
 }
 

@@ -74,7 +74,9 @@ func kubeWrites(r *rig) int {
 	return n
 }
 
-func TestSteadyRoundMakesOneRunPodCall(t *testing.T) {
+// TestSteadyRoundMakesOneRunPodListing: one round is one walk of GET
+// /v2/pods, ⌈N / page size⌉ requests, and nothing else.
+func TestSteadyRoundMakesOneRunPodListing(t *testing.T) {
 	for _, n := range []int{1, 100, 1000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			if n == 1000 && testing.Short() {
@@ -85,7 +87,8 @@ func TestSteadyRoundMakesOneRunPodCall(t *testing.T) {
 			pushes, writes, actions := r.pushCount(), kubeWrites(r), len(r.kube.Actions())
 			r.p.Round(r.ctx)
 			got := r.sim.Counters()
-			if want := map[string]int64{routeList: 1}; !maps.Equal(got, want) {
+			pages := int64((n + simulator.DefaultPageSize - 1) / simulator.DefaultPageSize)
+			if want := map[string]int64{routeList: pages}; !maps.Equal(got, want) {
 				t.Errorf("one steady round with %d pods called RunPod %v, want %v", n, got, want)
 			}
 			if d := len(r.kube.Actions()) - actions; d != 0 || kubeWrites(r) != writes || r.pushCount() != pushes {
@@ -98,7 +101,8 @@ func TestSteadyRoundMakesOneRunPodCall(t *testing.T) {
 }
 
 // BenchmarkRound1000 is one reconcile round over 1,000 steady pods: one
-// GET /v2/pods against the in-process simulator, the tracker pass and GC.
+// listing (10 pages of GET /v2/pods) against the in-process simulator, the
+// tracker pass and GC.
 func BenchmarkRound1000(b *testing.B) {
 	r := steadyRig(b, 1000)
 	r.sim.ResetCounters()
@@ -109,8 +113,9 @@ func BenchmarkRound1000(b *testing.B) {
 		rounds++
 	}
 	b.StopTimer()
-	if got := r.count(routeList); got != int64(rounds) || len(r.sim.Counters()) != 1 {
-		b.Fatalf("%d rounds made %v RunPod calls, want %d lists only", rounds, r.sim.Counters(), rounds)
+	pages := int64(1000 / simulator.DefaultPageSize)
+	if got := r.count(routeList); got != pages*int64(rounds) || len(r.sim.Counters()) != 1 {
+		b.Fatalf("%d rounds made %v RunPod calls, want %d list pages only", rounds, r.sim.Counters(), pages*int64(rounds))
 	}
 	b.ReportMetric(float64(r.count(routeList))/float64(rounds), "runpod-calls/round")
 }

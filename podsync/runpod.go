@@ -4,13 +4,15 @@ import (
 	"context"
 	"time"
 
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
 // RunPod is what podsync needs of the RunPod API; *runpodapi.Client has it,
 // and tests run it against the simulator.
 type RunPod interface {
-	ListPods(ctx context.Context) ([]runpodapi.Pod, error)
+	ListPods(ctx context.Context) (*runpodapi.PodList, error)
+	GetPod(ctx context.Context, id string) (*runpodapi.Pod, error)
 	CreatePod(ctx context.Context, req runpodapi.CreatePodRequest) (*runpodapi.Pod, error)
 	DeletePod(ctx context.Context, id string) error
 	PodAction(ctx context.Context, id string, action runpodapi.PodAction) (*runpodapi.Pod, error)
@@ -25,6 +27,9 @@ type RunPod interface {
 type HealthReporter interface {
 	ObserveRunPod(err error, at time.Time)
 	ReportSpend(hourlyUSD float64, pods int)
+	// ReportListing says whether the latest GET /v2/pods walk can be
+	// believed: trusted, else reason (ListingIncomplete, ListingSuspect) and why.
+	ReportListing(trusted bool, reason, message string)
 }
 
 // Settings are the node-wide knobs podsync obeys.
@@ -40,9 +45,23 @@ type Settings struct {
 	// FastInterval is the interval while a pod is in transition (creating,
 	// provisioning, restarting); default 1s, never faster than the budget allows.
 	FastInterval time.Duration
-	// MissingRounds is how many consecutive lists must lack a RunPod pod
-	// before its Kubernetes pod is marked Failed; default 3.
-	MissingRounds int
+	// MissingWindow is how long a RunPod pod must be absent from every
+	// complete listing before GET /v2/pods/{id} is asked whether it is gone
+	// (a 404 then marks its Kubernetes pod Failed); default 2m.
+	MissingWindow time.Duration
+	// YoungPodGrace is how old a RunPod pod must be before its absence from
+	// a listing counts at all (listings lag behind creates); default 1m.
+	YoungPodGrace time.Duration
+	// CreateBound is the longest a create POST can be in flight (the RunPod
+	// client's timeout): a leader that took the Lease over from a live one
+	// waits this long before creating a pod the old leader may have been
+	// creating; default 30s.
+	CreateBound time.Duration
+	// Admission is what a pod must pass before any RunPod call: the node's
+	// taints and the namespace allow-list.
+	Admission policy.Admission
+	// AccountIDs limit the volume, template and registry ids each namespace may name.
+	AccountIDs policy.AccountIDs
 	// OrphanGrace is how old an unmatched RunPod pod of ours must be before
 	// GC deletes it; default 30s, never less.
 	OrphanGrace time.Duration
@@ -62,8 +81,17 @@ func (s Settings) withDefaults() Settings {
 	if s.FastInterval <= 0 {
 		s.FastInterval = time.Second
 	}
-	if s.MissingRounds <= 0 {
-		s.MissingRounds = 3
+	if s.MissingWindow <= 0 {
+		s.MissingWindow = 2 * time.Minute
+	}
+	if s.YoungPodGrace <= 0 {
+		s.YoungPodGrace = time.Minute
+	}
+	if s.CreateBound <= 0 {
+		s.CreateBound = 30 * time.Second
+	}
+	if s.Admission.NodeName == "" {
+		s.Admission.NodeName = s.NodeName
 	}
 	if s.OrphanGrace < 30*time.Second {
 		s.OrphanGrace = 30 * time.Second

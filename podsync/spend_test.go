@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi/simulator"
 )
 
@@ -124,5 +125,45 @@ func TestSpendCountsPodsAdoptedWhileRunPodWasDown(t *testing.T) {
 		if time.Now().After(deadline) || r.count(routeCreate) > 1 {
 			t.Fatalf("second pod not held by the cap (waiting %q, %d POSTs)", r.waitingReason("after"), r.count(routeCreate))
 		}
+	}
+}
+
+// A pod waiting out its restart back-off keeps the room it billed under the
+// cap: a new pod cannot take it, and the restart itself passes the cap.
+func TestRestartKeepsItsRoomUnderTheCap(t *testing.T) {
+	looping := pinned4090("looping")
+	looping.Spec.RestartPolicy = corev1.RestartPolicyAlways
+	newcomer := pinned4090("newcomer")
+	r := newRig(t, spendCap, looping, newcomer)
+	_ = r.p.CreatePod(r.ctx, looping)
+	r.eventually("looping running", func() bool { return phaseOf(r, "looping") == corev1.PodRunning })
+	id := r.sim.Pods()[0].ID
+	exitAndWait := func(restarts int32) {
+		t.Helper()
+		if err := r.sim.SetStatus(id, runpodapi.StatusExited); err != nil {
+			t.Fatal(err)
+		}
+		r.eventually(fmt.Sprintf("restart %d", restarts), func() bool {
+			st, _ := r.status("looping")
+			return st.ContainerStatuses[0].RestartCount == restarts && st.ContainerStatuses[0].State.Running != nil
+		})
+	}
+	exitAndWait(1)
+	if err := r.sim.SetStatus(id, runpodapi.StatusExited); err != nil { // back-off 10 s now
+		t.Fatal(err)
+	}
+	r.rounds(2)
+	_ = r.p.CreatePod(r.ctx, newcomer)
+	r.eventually("newcomer held by the cap", func() bool { return r.waitingReason("newcomer") == ReasonSpendCap })
+	if n := r.count(routeCreate); n != 1 {
+		t.Fatalf("%d creates while the stopped pod keeps its room, want 1", n)
+	}
+	r.advance(11 * time.Second)
+	r.eventually("the second restart", func() bool {
+		st, _ := r.status("looping")
+		return st.ContainerStatuses[0].RestartCount == 2 && st.ContainerStatuses[0].State.Running != nil
+	})
+	if got := r.waitingReason("newcomer"); got != ReasonSpendCap || r.count(routeCreate) != 1 {
+		t.Errorf("newcomer %q with %d creates after the restart, want still held", got, r.count(routeCreate))
 	}
 }

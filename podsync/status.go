@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -34,7 +35,8 @@ type StatusInput struct {
 	Container       string                           // name of the app container that runs on RunPod
 	RunPod          *runpodapi.Pod                   // nil when no RunPod pod exists (yet)
 	Waiting         *WaitingReason                   // set when the pod is held back (not created yet) or being restarted
-	Missing         bool                             // the RunPod pod vanished while we expected it
+	Missing         bool                             // the RunPod pod is proven gone (missing from listings, GET 404)
+	Rejection       *policy.Rejection                // refused at admission: Failed before any RunPod call
 	Deleted         bool                             // we deleted the RunPod pod because the Kubernetes pod is being deleted
 	RestartCount    int32                            // container restarts so far (the caller keeps it)
 	LastTermination *corev1.ContainerStateTerminated // previous run's end, when restarted
@@ -115,11 +117,15 @@ func containerStatuses(in StatusInput, pod *corev1.Pod, out appOutcome) (statuse
 // decideApp picks the outcome; deletion and disappearance win over what RunPod last said.
 func decideApp(in StatusInput, prev *corev1.ContainerStatus) appOutcome {
 	switch {
+	case in.Rejection != nil:
+		w := corev1.ContainerStateWaiting{Reason: in.Rejection.Reason, Message: in.Rejection.Message}
+		return appOutcome{phase: corev1.PodFailed, reason: in.Rejection.Reason, message: in.Rejection.Message,
+			state: corev1.ContainerState{Waiting: &w}, notReady: notReadyMessage(in.Container, in.Rejection.Message)}
 	case in.Deleted:
 		msg := "runpod-kubelet deleted " + runPodRef(in.RunPod, prev) + " because the Kubernetes pod is being deleted"
 		return terminatedOutcome(in, prev, corev1.PodSucceeded, StatusReasonRunPodPodDeleted, msg, 0, StatusReasonRunPodPodDeleted)
 	case in.Missing:
-		msg := runPodRef(in.RunPod, prev) + " disappeared"
+		msg := runPodRef(in.RunPod, prev) + " is gone: every complete RunPod listing left it out and GET /v2/pods/{id} answers 404"
 		return terminatedOutcome(in, prev, corev1.PodFailed, StatusReasonRunPodPodMissing, msg, 1, StatusReasonRunPodPodMissing)
 	case in.Waiting != nil && in.Waiting.Reason == ReasonRestarting:
 		o := waitingOutcome(in, "")

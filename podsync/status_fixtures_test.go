@@ -131,7 +131,7 @@ func terminatedState(code int32, reason, message string, started, finished metav
 const (
 	exitedMsg  = "RunPod reports only EXITED for pod " + testRunPodID + " and gives no exit code; 0 stands for it"
 	errorMsg   = "RunPod reported ERROR for pod " + testRunPodID + "; RunPod gives no exit code, 1 stands for it"
-	missingMsg = "the RunPod pod " + testRunPodID + " disappeared"
+	missingMsg = "the RunPod pod " + testRunPodID + " is gone: every complete RunPod listing left it out and GET /v2/pods/{id} answers 404"
 	deletedMsg = "runpod-kubelet deleted the RunPod pod " + testRunPodID + " because the Kubernetes pod is being deleted"
 	portsMsg   = "RunPod has not mapped every TCP port to a public address yet"
 	provMsg    = "RunPod pod " + testRunPodID + " is PROVISIONING on NVIDIA GeForce RTX 4090 in US-TX-3"

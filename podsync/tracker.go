@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -16,23 +17,31 @@ import (
 type tracked struct {
 	pod       *corev1.Pod    // latest pod from virtual-kubelet (env resolved)
 	container string         // the container RunPod runs
-	runpodID  string         // "" until created or adopted
+	runpodID  string         // "" until created or adopted; always an id proven ours
+	claim     string         // a runpod.io/pod-id not proven ours yet: never acted on
 	runpod    *runpodapi.Pod // latest view from a list
+	createdAt time.Time      // when this term created or first saw its RunPod pod
 	waiting   *WaitingReason // why it is held back, if it is
-	missing   int            // consecutive lists without the RunPod pod
-	deleted   bool           // Kubernetes deleted it; the RunPod pod is gone or going
-	terminal  bool           // Succeeded/Failed reported; the RunPod pod is deleted
-	restarts  int32
-	runningAt time.Time // when a list first showed it RUNNING since its last start
-	lastTerm  *corev1.ContainerStateTerminated
-	retryAt   time.Time          // earliest next create or restart attempt
-	backoff   time.Duration      // current retry backoff
-	creating  bool               // a create worker runs for it
-	posted    bool               // a create request was sent: a RunPod pod may exist under its name
-	reserved  float64            // $/h booked by the running create worker
-	cancel    context.CancelFunc // stops the create worker
-	done      chan struct{}      // closed when the create worker ends
-	status    *corev1.PodStatus  // last status pushed to Kubernetes
+	rejected  *policy.Rejection
+	// missingSince is the first complete listing that lacked the RunPod pod
+	// (zero while it is seen); gone is set once GET /v2/pods/{id} proved it gone.
+	missingSince time.Time
+	gone         bool
+	proving      bool    // a GET /v2/pods/{id} proof is in flight
+	runCost      float64 // $/h it billed while running: what a restart books
+	deleted      bool    // Kubernetes deleted it; the RunPod pod is gone or going
+	terminal     bool    // Succeeded/Failed reported; the RunPod pod is deleted
+	restarts     int32
+	runningAt    time.Time // when a list first showed it RUNNING since its last start
+	lastTerm     *corev1.ContainerStateTerminated
+	retryAt      time.Time          // earliest next create or restart attempt
+	backoff      time.Duration      // current retry backoff
+	creating     bool               // a create worker runs for it
+	posted       bool               // a create request was sent: a RunPod pod may exist under its name
+	reserved     float64            // $/h booked by the running create worker, or by a restart held back
+	cancel       context.CancelFunc // stops the create worker
+	done         chan struct{}      // closed when the create worker ends
+	status       *corev1.PodStatus  // last status pushed to Kubernetes
 }
 
 func (t *tracked) uid() types.UID { return t.pod.UID }

@@ -22,6 +22,7 @@ type NodeSettings struct {
 	DataCenterIDs []string        // allow-list; empty = any data center
 	CloudType     runpodapi.Cloud // default cloud; "" = SECURE
 	CPUFlavorID   string          // flavor of CPU pods; "" = DefaultCPUFlavorID
+	AccountIDs    AccountIDs      // which volume, template and registry ids each namespace may name
 }
 
 // Input is everything one placement decision depends on.
@@ -138,6 +139,9 @@ func demandOf(in Input) (*demand, error) {
 	}
 	ann, err := ParseAnnotations(in.Pod.Annotations, jobAnn)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAccountIDs(in.Pod.Namespace, &ann, in.Node.AccountIDs); err != nil {
 		return nil, err
 	}
 	d := &demand{ann: ann, cloud: ann.CloudType}

@@ -64,9 +64,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
-	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
-	if err != nil || base.Scheme == "" || base.Host == "" {
-		return nil, fmt.Errorf("runpod client: base URL %q is not an absolute URL", cfg.BaseURL)
+	base, err := ParseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("runpod client: base URL: %w", err)
 	}
 	cfg = withDefaults(cfg)
 	gate := newRateGate(cfg.DefaultPerMinute, cfg.Now)
@@ -76,8 +76,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	shared := &http.Client{
 		Transport:     &gatedTransport{base: transportOf(hc), gate: gate, observe: cfg.Observer},
-		CheckRedirect: hc.CheckRedirect,
-		Jar:           hc.Jar,
+		CheckRedirect: refuseRedirect,
 	}
 	mk := func(policy retryablehttp.CheckRetry) *retryablehttp.Client {
 		return &retryablehttp.Client{
@@ -127,6 +126,10 @@ func withDefaults(cfg Config) Config {
 	return cfg
 }
 
+// CallTimeout is the longest one call lasts, retries included: the bound
+// of a create POST in flight.
+func (c *Client) CallTimeout() time.Duration { return c.timeout }
+
 // Budget returns the rate-limit budget learned from the latest response.
 func (c *Client) Budget() Budget { return c.gate.snapshot() }
 
@@ -140,6 +143,8 @@ type call struct {
 	body   any
 	want   int // the success status
 	out    any // decoded on success when non-nil
+	// maxBody bounds the decoded answer (list pages); 0 means unbounded.
+	maxBody int64
 }
 
 // do runs c with the retry policy its method calls for and decodes the answer.
@@ -166,7 +171,13 @@ func (c *Client) do(ctx context.Context, cl call) error {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(cl.out); err != nil {
+	var derr error
+	if cl.maxBody > 0 {
+		derr = decodeBounded(resp.Body, cl.maxBody, cl.out)
+	} else {
+		derr = json.NewDecoder(resp.Body).Decode(cl.out)
+	}
+	if err := derr; err != nil {
 		return &APIError{Op: cl.op, Err: fmt.Errorf("decode %d response: %w", resp.StatusCode, err)}
 	}
 	return nil

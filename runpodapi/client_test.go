@@ -266,7 +266,7 @@ func TestRequestShape(t *testing.T) {
 	c := newTestClient(t, h)
 	ctx := context.Background()
 	pods, err := c.ListPods(ctx)
-	if err != nil || len(pods) != 2 {
+	if err != nil || len(pods.Pods) != 2 || !pods.Complete {
 		t.Fatalf("ListPods = %v, %v", pods, err)
 	}
 	if _, err := c.GetPod(ctx, "a/b"); err != nil {

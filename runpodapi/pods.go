@@ -7,18 +7,6 @@ import (
 	"net/url"
 )
 
-// ListPods returns every pod of the account (GET /v2/pods). It is the one
-// call a reconcile round makes, whatever the number of pods.
-func (c *Client) ListPods(ctx context.Context) ([]Pod, error) {
-	var out ListPodsResponse
-	err := c.do(ctx, call{op: "list pods", method: http.MethodGet, route: "GET /v2/pods",
-		path: "/v2/pods", want: http.StatusOK, out: &out})
-	if err != nil {
-		return nil, err
-	}
-	return out.Pods, nil
-}
-
 // GetPod returns one pod (GET /v2/pods/{id}); errors.Is(err, ErrNotFound) when gone.
 func (c *Client) GetPod(ctx context.Context, id string) (*Pod, error) {
 	var out Pod

@@ -2,6 +2,7 @@ package runpodapi
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -21,6 +22,9 @@ import (
 func retryIdempotent(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
+	}
+	if errors.Is(err, errRedirect) {
+		return false, nil // a redirect is refused, not a hiccup
 	}
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) &&
 		!retryAfterFits(ctx, resp) {

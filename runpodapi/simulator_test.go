@@ -101,9 +101,9 @@ func TestClientAgainstSimulatorLifecycle(t *testing.T) {
 	if running.Runtime == nil || running.Cost <= 0 || running.StartedAt == nil {
 		t.Fatalf("running pod lacks runtime/cost/startedAt: %+v", running)
 	}
-	pods, err := c.ListPods(ctx)
-	if err != nil || len(pods) != 1 || pods[0].Name != "rpk-lifecycle" {
-		t.Fatalf("ListPods = %v, %v", pods, err)
+	pl, err := c.ListPods(ctx)
+	if err != nil || len(pl.Pods) != 1 || pl.Pods[0].Name != "rpk-lifecycle" || !pl.Complete {
+		t.Fatalf("ListPods = %+v, %v", pl, err)
 	}
 	stopped, err := c.PodAction(ctx, p.ID, runpodapi.ActionStop)
 	if err != nil || stopped.Status != runpodapi.StatusExited || stopped.Cost != 0 {
@@ -183,12 +183,12 @@ func TestCreateThen500IsUncertainAndFindable(t *testing.T) {
 	if got := srv.Counters()["POST /v2/pods"]; got != 1 {
 		t.Errorf("POST /v2/pods sent %d times; a create must never be retried blindly", got)
 	}
-	pods, err := c.ListPods(context.Background())
+	pl, err := c.ListPods(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pods) != 1 || pods[0].Name != "rpk-uncertain" {
-		t.Fatalf("the pod the 500 hid must be found by name: %v", pods)
+	if len(pl.Pods) != 1 || pl.Pods[0].Name != "rpk-uncertain" {
+		t.Fatalf("the pod the 500 hid must be found by name: %v", pl.Pods)
 	}
 }
 
@@ -294,9 +294,9 @@ func BenchmarkListPods1000(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		pods, err := c.ListPods(context.Background())
-		if err != nil || len(pods) != 1000 {
-			b.Fatalf("%d pods, %v", len(pods), err)
+		pl, err := c.ListPods(context.Background())
+		if err != nil || len(pl.Pods) != 1000 || !pl.Complete {
+			b.Fatalf("%+v, %v", pl, err)
 		}
 	}
 }

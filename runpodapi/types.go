@@ -243,9 +243,19 @@ type PodActionRequest struct {
 	Action PodAction `json:"action"`
 }
 
-// ListPodsResponse is the body of GET /v2/pods (spec: ListPodsResponse).
+// ListPodsResponse is one page of GET /v2/pods (spec: ListPodsResponse, plus
+// the live API's pagination, see Pagination).
 type ListPodsResponse struct {
-	Pods []Pod `json:"pods"`
+	Pods       []Pod       `json:"pods"`
+	Pagination *Pagination `json:"pagination,omitempty"`
+}
+
+// Pagination is what the live API sends beside a page of pods (recorded
+// 2026-10-08; not in the August spec): the next page is asked for with
+// ListCursorParam=NextCursor until HasNextPage is false.
+type Pagination struct {
+	HasNextPage bool    `json:"hasNextPage"`
+	NextCursor  *string `json:"nextCursor"`
 }
 
 // GpuPrice is the per-GPU list price in USD/h (spec: GpuType.price).

@@ -21,6 +21,10 @@ type FaultsJSON struct {
 	ResetRate      float64   `json:"resetRate,omitempty"`
 	OutageUntil    time.Time `json:"outageUntil,omitzero"`
 	OutageFor      string    `json:"outageFor,omitempty"`
+	ListLag        string    `json:"listLag,omitempty"`
+	EmptyLists     int       `json:"emptyLists,omitempty"`
+	FailPages      int       `json:"failPages,omitempty"`
+	SlowCreate     string    `json:"slowCreate,omitempty"`
 }
 
 // adminRoutes serve /_sim/: the test-only control plane of a simulator run
@@ -65,9 +69,15 @@ func (s *Simulator) adminResetCounters(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Simulator) adminGetFaults(w http.ResponseWriter, _ *http.Request) {
 	f := s.CurrentFaults()
-	out := FaultsJSON{ErrorRate: f.ErrorRate, RateLimitStorm: f.RateLimitStorm, CreateThen500: f.CreateThen500, ResetRate: f.ResetRate, OutageUntil: f.OutageUntil}
-	if f.Latency > 0 {
-		out.Latency = f.Latency.String()
+	out := FaultsJSON{ErrorRate: f.ErrorRate, RateLimitStorm: f.RateLimitStorm, CreateThen500: f.CreateThen500, ResetRate: f.ResetRate, OutageUntil: f.OutageUntil,
+		EmptyLists: f.EmptyLists, FailPages: f.FailPages}
+	for _, d := range []struct {
+		v   time.Duration
+		out *string
+	}{{f.Latency, &out.Latency}, {f.ListLag, &out.ListLag}, {f.SlowCreate, &out.SlowCreate}} {
+		if d.v > 0 {
+			*d.out = d.v.String()
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -78,18 +88,20 @@ func (s *Simulator) adminSetFaults(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, err)
 		return
 	}
-	f := Faults{ErrorRate: in.ErrorRate, RateLimitStorm: in.RateLimitStorm, CreateThen500: in.CreateThen500, ResetRate: in.ResetRate, OutageUntil: in.OutageUntil}
-	latency, err := optionalDuration(in.Latency)
-	if err != nil {
-		writeProblem(w, err)
-		return
+	f := Faults{ErrorRate: in.ErrorRate, RateLimitStorm: in.RateLimitStorm, CreateThen500: in.CreateThen500, ResetRate: in.ResetRate, OutageUntil: in.OutageUntil,
+		EmptyLists: in.EmptyLists, FailPages: in.FailPages}
+	var outage time.Duration
+	for _, d := range []struct {
+		in  string
+		out *time.Duration
+	}{{in.Latency, &f.Latency}, {in.OutageFor, &outage}, {in.ListLag, &f.ListLag}, {in.SlowCreate, &f.SlowCreate}} {
+		v, err := optionalDuration(d.in)
+		if err != nil {
+			writeProblem(w, err)
+			return
+		}
+		*d.out = v
 	}
-	outage, err := optionalDuration(in.OutageFor)
-	if err != nil {
-		writeProblem(w, err)
-		return
-	}
-	f.Latency = latency
 	if outage > 0 {
 		f.OutageUntil = s.now().Add(outage)
 	}

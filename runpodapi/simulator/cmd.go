@@ -37,6 +37,7 @@ func parseCommand(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.IntVar(&c.opts.Quota.Minute, "quota-minute", def.Quota.Minute, "requests per minute (0 disables the window)")
 	fs.IntVar(&c.opts.Quota.Hour, "quota-hour", def.Quota.Hour, "requests per hour (0 disables the window)")
 	fs.IntVar(&c.opts.Quota.Day, "quota-day", def.Quota.Day, "requests per day (0 disables the window)")
+	fs.IntVar(&c.opts.PageSize, "page-size", DefaultPageSize, "pods per GET /v2/pods page")
 	fs.Float64Var(&c.faults.ErrorRate, "error-rate", 0, "fraction of requests answered 500/502/503")
 	fs.DurationVar(&c.faults.Latency, "latency", 0, "latency added to every request")
 	fs.Float64Var(&c.faults.ResetRate, "reset-rate", 0, "fraction of requests whose connection is dropped")

@@ -82,7 +82,7 @@ func TestMainServesUntilCancelled(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != `{"pods":[]}` || resp.Header.Get("RateLimit") == "" {
+	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != `{"pods":[],"pagination":{"hasNextPage":false,"nextCursor":null}}` || resp.Header.Get("RateLimit") == "" {
 		t.Fatalf("GET /v2/pods = %d %s (RateLimit %q)", resp.StatusCode, body, resp.Header.Get("RateLimit"))
 	}
 	cancel()

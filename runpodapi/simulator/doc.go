@@ -34,6 +34,17 @@
 // flavor "cpu3c" in vCPUs. The only pod template is BuiltinTemplateID; any
 // other templateId is 404. Network volume ids are not checked.
 //
+// # Listing
+//
+// GET /v2/pods is cursor-paginated like the live API: Options.PageSize pods a
+// page in creation order, with `"pagination": {"hasNextPage", "nextCursor"}`
+// beside `pods`; the next page is asked for with ?cursor=<nextCursor>
+// (runpodapi.ListCursorParam). A cursor names the place after a page's last
+// pod, so deletes between pages move nothing; a cursor not given out is 422.
+// Faults: ListLag leaves young pods out of listings, EmptyLists answers one
+// empty complete page, FailPages fails pages after the first, SlowCreate
+// holds a POST before the pod is made.
+//
 // # Simulator-only pod env vars
 //
 // These are not RunPod features; they script a pod's container:
@@ -80,7 +91,8 @@
 //	GET    /_sim/faults                  active faults (FaultsJSON)
 //	POST   /_sim/faults                  replace them: {"latency":"200ms","errorRate":0.1,
 //	                                     "rateLimitStorm":true,"createThen500":1,
-//	                                     "resetRate":0.05,"outageFor":"30s"}
+//	                                     "resetRate":0.05,"outageFor":"30s","listLag":"3s",
+//	                                     "emptyLists":3,"failPages":1,"slowCreate":"5s"}
 //	POST   /_sim/pods/{id}/status        {"status":"EXITED"} (see SetStatus)
 //	GET    /_sim/capacity?gpuTypeId=&dataCenterId=
 //	POST   /_sim/capacity                {"gpuTypeId":"…","dataCenterId":"…","free":0}

@@ -15,6 +15,17 @@ type Faults struct {
 	CreateThen500  int           // the next N successful creates make the pod but answer 500
 	ResetRate      float64       // fraction of requests whose connection is dropped (no response)
 	OutageUntil    time.Time     // until then (simulator clock) every request answers 503
+	// ListLag leaves pods younger than this out of GET /v2/pods (GET
+	// /v2/pods/{id} finds them): a listing that lags behind creates.
+	ListLag time.Duration
+	// EmptyLists answers the next N listings with one empty, complete page
+	// (a wrong answer that decodes to zero pods).
+	EmptyLists int
+	// FailPages answers the next N requests for a page after the first with 500.
+	FailPages int
+	// SlowCreate holds each POST /v2/pods this long before the pod is made
+	// and answered: a create still in flight when its sender goes away.
+	SlowCreate time.Duration
 }
 
 // faultState holds the active faults.
@@ -39,12 +50,18 @@ func (s *Simulator) CurrentFaults() Faults {
 
 // takeCreateThen500 consumes one CreateThen500 fault, reporting whether there was one.
 func (fs *faultState) takeCreateThen500() bool {
+	return fs.take(func(f *Faults) *int { return &f.CreateThen500 })
+}
+
+// take consumes one of the counted faults field picks, reporting whether there was one.
+func (fs *faultState) take(field func(*Faults) *int) bool {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if fs.f.CreateThen500 <= 0 {
+	n := field(&fs.f)
+	if *n <= 0 {
 		return false
 	}
-	fs.f.CreateThen500--
+	*n--
 	return true
 }
 

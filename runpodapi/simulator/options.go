@@ -7,13 +7,16 @@ type Quota struct{ Minute, Hour, Day int }
 
 // Options configure a Simulator.
 type Options struct {
-	APIKey            string           // bearer key accepted; required
-	Seed              int64            // random seed for ids, IPs, fault dice
-	ProvisioningDelay time.Duration    // PROVISIONING → STARTING
-	StartingDelay     time.Duration    // STARTING → RUNNING
-	LogInterval       time.Duration    // a RUNNING pod emits one container log line per interval
-	Quota             Quota            // rate limits; the zero Quota disables limits and their headers
-	Now               func() time.Time // optional clock for tests; default time.Now
+	APIKey            string        // bearer key accepted; required
+	Seed              int64         // random seed for ids, IPs, fault dice
+	ProvisioningDelay time.Duration // PROVISIONING → STARTING
+	StartingDelay     time.Duration // STARTING → RUNNING
+	LogInterval       time.Duration // a RUNNING pod emits one container log line per interval
+	Quota             Quota         // rate limits; the zero Quota disables limits and their headers
+	// PageSize is how many pods one GET /v2/pods page holds (the live API
+	// paginates; its page size is not documented). 0 means DefaultPageSize.
+	PageSize int
+	Now      func() time.Time // optional clock for tests; default time.Now
 }
 
 // DefaultOptions are demo-friendly: pods run after ~4s, one log line a
@@ -29,10 +32,16 @@ func DefaultOptions(apiKey string) Options {
 	}
 }
 
+// DefaultPageSize is the page size of GET /v2/pods when Options.PageSize is 0.
+const DefaultPageSize = 100
+
 // withDefaults fills what a zero Options leaves unusable.
 func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = DefaultPageSize
 	}
 	if o.LogInterval <= 0 {
 		o.LogInterval = time.Second

@@ -25,6 +25,7 @@ type podConfig struct {
 // pod is the simulator's record of one RunPod pod.
 type pod struct {
 	id        string
+	seq       uint64 // place in creation order (list cursors)
 	cfg       podConfig
 	gpu       *runpodapi.GpuConfig // exactly one of gpu and cpu is set
 	cpu       *runpodapi.CpuConfig

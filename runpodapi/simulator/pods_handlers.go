@@ -2,22 +2,10 @@ package simulator
 
 import (
 	"net/http"
-	"strconv"
+	"time"
 
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
-
-// handleListPods answers GET /v2/pods. Cluster pods do not exist here, so
-// includeClusterPods only needs to be a boolean.
-func (s *Simulator) handleListPods(w http.ResponseWriter, r *http.Request) {
-	if v := r.URL.Query().Get("includeClusterPods"); v != "" {
-		if _, err := strconv.ParseBool(v); err != nil {
-			writeProblem(w, errInvalid("includeClusterPods: want a boolean, got "+strconv.Quote(v)))
-			return
-		}
-	}
-	writeJSON(w, http.StatusOK, runpodapi.ListPodsResponse{Pods: s.Pods()})
-}
 
 // handleCreatePod answers POST /v2/pods with 201 and the pod. Under the
 // CreateThen500 fault the pod is made (and billed) but the answer is 500.
@@ -26,6 +14,11 @@ func (s *Simulator) handleCreatePod(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeProblem(w, err)
 		return
+	}
+	if d := s.CurrentFaults().SlowCreate; d > 0 {
+		// The POST is in flight: the pod is made only when it lands, even if
+		// the client has gone meanwhile.
+		time.Sleep(d)
 	}
 	p, err := s.createPod(raw)
 	if err != nil {

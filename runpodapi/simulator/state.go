@@ -16,6 +16,7 @@ type store struct {
 	cap   capacity
 	pods  map[string]*pod
 	order []*pod // creation order, which is the order GET /v2/pods lists
+	seq   uint64 // the last pod's place in order; cursors name a place
 }
 
 func newStore() *store {
@@ -24,6 +25,8 @@ func newStore() *store {
 }
 
 func (s *store) add(p *pod) {
+	s.seq++
+	p.seq = s.seq
 	s.pods[p.id] = p
 	s.order = append(s.order, p)
 }
