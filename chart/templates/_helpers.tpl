@@ -45,7 +45,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* NAMESPACE: where the leader Lease lives; the release namespace by default. */}}
+{{/* NAMESPACE: qualifies the leader identity, and is where older versions kept
+the leader Lease (read during an upgrade); the release namespace by default. */}}
 {{- define "runpod-kubelet.leaseNamespace" -}}
 {{- default .Release.Namespace .Values.kubelet.namespace }}
 {{- end }}

@@ -202,11 +202,12 @@ func (k *kubelet) profile(e *env, dir, path, name string) {
 
 // leaseHolder reads the leader Lease's holderIdentity ("" when absent or released).
 func (e *env) leaseHolder() string {
-	l, err := e.kube.CoordinationV1().Leases("kube-system").Get(context.Background(), leaseName, metav1.GetOptions{})
+	l, err := e.kube.CoordinationV1().Leases("kube-node-lease").Get(context.Background(), leaseName, metav1.GetOptions{})
 	if err != nil || l.Spec.HolderIdentity == nil {
 		return ""
 	}
-	return *l.Spec.HolderIdentity
+	_, pod, _ := strings.Cut(*l.Spec.HolderIdentity, "/") // <NAMESPACE>/<POD_NAME>
+	return pod
 }
 
 // waitHolder polls the Lease every 20 ms until its holder is want and

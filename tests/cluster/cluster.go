@@ -126,15 +126,23 @@ func Clients(t testing.TB, kubeconfig string) (*rest.Config, kubernetes.Interfac
 // error and returns stdout.
 func (c *Cluster) Kubectl(t testing.TB, args ...string) string {
 	t.Helper()
+	out, stderr, err := c.TryKubectl(t, args...)
+	if err != nil {
+		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, stderr)
+	}
+	return out
+}
+
+// TryKubectl runs kubectl as admin and returns its stdout, its stderr and
+// how it ended, for commands that are meant to fail.
+func (c *Cluster) TryKubectl(t testing.TB, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	cmd := exec.CommandContext(t.Context(), filepath.Join(c.BinDir, "kubectl"),
 		append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
 	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out)
+	return string(out), errBuf.String(), err
 }
 
 // ServiceAccountKubeconfig creates the ServiceAccount namespace/name if it is

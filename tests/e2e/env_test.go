@@ -57,6 +57,7 @@ func newEnv(t *testing.T, simMod func(*simulator.Options)) *env {
 	opts := simulator.DefaultOptions(simKey)
 	opts.ProvisioningDelay, opts.StartingDelay, opts.LogInterval = 500*time.Millisecond, 500*time.Millisecond, 200*time.Millisecond
 	opts.Quota = simulator.Quota{Minute: 6000, Hour: 100000, Day: 1000000}
+	opts.PageSize = 4 // every scenario walks a paginated listing, as on the live API
 	if simMod != nil {
 		simMod(&opts)
 	}
@@ -203,10 +204,14 @@ func placement(indent string) string {
 // runpodPods lists the simulator's live pods.
 func (e *env) runpodPods() []runpodapi.Pod { return e.sim.Pods() }
 
-// events returns the messages of the Events on a pod.
-func (e *env) events(podName string) string {
-	list, err := e.kube.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{
-		FieldSelector: "involvedObject.name=" + podName})
+// events returns the messages of the Events on a pod of namespace default
+// (or on the node: the recorder files node Events there too).
+func (e *env) events(podName string) string { return e.eventsIn(ns, podName) }
+
+// eventsIn returns the messages of the Events on an object of a namespace.
+func (e *env) eventsIn(namespace, name string) string {
+	list, err := e.kube.CoreV1().Events(namespace).List(context.Background(), metav1.ListOptions{
+		FieldSelector: "involvedObject.name=" + name})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -21,13 +21,15 @@ import (
 // haLeaseName is the leader-election Lease of the kubelet replicas.
 const haLeaseName = "runpod-kubelet-" + nodeName
 
-// haLeaseHolder reads the Lease's holderIdentity ("" when absent or released).
+// haLeaseHolder reads the POD_NAME of the Lease's holderIdentity
+// (<NAMESPACE>/<POD_NAME>; "" when absent or released).
 func haLeaseHolder(e *env) string {
-	l, err := e.kube.CoordinationV1().Leases("kube-system").Get(context.Background(), haLeaseName, metav1.GetOptions{})
+	l, err := e.kube.CoordinationV1().Leases("kube-node-lease").Get(context.Background(), haLeaseName, metav1.GetOptions{})
 	if err != nil || l.Spec.HolderIdentity == nil {
 		return ""
 	}
-	return *l.Spec.HolderIdentity
+	_, pod, _ := strings.Cut(*l.Spec.HolderIdentity, "/")
+	return pod
 }
 
 // haWaitHolder polls the Lease every 50 ms until its holder satisfies ok and

@@ -70,9 +70,9 @@ func TestKubeletUnderChartServiceAccount(t *testing.T) {
 	if _, err := leases.Leases("kube-node-lease").Get(t.Context(), nodeName, metav1.GetOptions{}); err != nil {
 		t.Errorf("node Lease: %v", err)
 	}
-	leader, err := leases.Leases(namespace).Get(t.Context(), "runpod-kubelet-"+nodeName, metav1.GetOptions{})
-	if err != nil || leader.Spec.HolderIdentity == nil || *leader.Spec.HolderIdentity != podName {
-		t.Errorf("leader Lease %s/runpod-kubelet-%s: %v %+v, want held by %s", namespace, nodeName, err, leader, podName)
+	leader, err := leases.Leases("kube-node-lease").Get(t.Context(), "runpod-kubelet-"+nodeName, metav1.GetOptions{})
+	if err != nil || leader.Spec.HolderIdentity == nil || !strings.HasSuffix(*leader.Spec.HolderIdentity, "/"+podName) {
+		t.Errorf("leader Lease kube-node-lease/runpod-kubelet-%s: %v %+v, want held by <namespace>/%s", nodeName, err, leader, podName)
 	}
 
 	// 2. A GPU pod placed as NOTES say runs, annotated, and serves logs.
