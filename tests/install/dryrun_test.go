@@ -59,7 +59,9 @@ func TestManifestsServerDryRun(t *testing.T) {
 
 	t.Run("NOTES", func(t *testing.T) {
 		notes := helmNotes(t, c, "rpk", "runpod", "runpod.existingSecret=k", "kubelet.nodeName=gpu-a")
-		want := fmt.Sprintf("  nodeSelector:\n    %s: %s\n    %s: gpu-a\n  tolerations:\n    - key: %s\n      operator: Equal\n      value: %s\n      effect: NoSchedule\n",
+		want := fmt.Sprintf("  nodeSelector:\n    %s: %s\n    %s: gpu-a\n  tolerations:\n    - key: %s\n      operator: Equal\n      value: %s\n      effect: NoSchedule\n"+
+			"    - key: node.kubernetes.io/unreachable\n      operator: Exists\n      effect: NoExecute\n"+
+			"    - key: node.kubernetes.io/not-ready\n      operator: Exists\n      effect: NoExecute\n",
 			node.LabelType, node.TypeVirtualKubelet, node.LabelHostname, node.TaintKey, node.TaintValue)
 		if got := notesPodSpec(t, notes); got != want {
 			t.Errorf("NOTES give the pod spec\n%s\nwant (the node's labels and taint)\n%s", got, want)
