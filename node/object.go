@@ -50,8 +50,8 @@ type Settings struct {
 	// KubeletPort is the kubelet API port (logs, exec) advertised in
 	// Status.DaemonEndpoints.
 	KubeletPort int32
-	// Capacity, as Kubernetes quantities: "100", "512Gi", "1000", "64".
-	CPU, Memory, Pods, GPU string
+	// Capacity: cpu, memory, pods and nvidia.com/gpu.
+	CPU, Memory, Pods, GPU resource.Quantity
 
 	MaxHourlySpend float64 // $/h over all RunPod pods; 0 = no cap
 }
@@ -152,7 +152,7 @@ func (s Settings) validate() error {
 func (s Settings) capacity() (corev1.ResourceList, error) {
 	fields := []struct {
 		field   string
-		value   string
+		value   resource.Quantity
 		name    corev1.ResourceName
 		integer bool
 	}{
@@ -163,17 +163,13 @@ func (s Settings) capacity() (corev1.ResourceList, error) {
 	}
 	list := corev1.ResourceList{}
 	for _, f := range fields {
-		q, err := resource.ParseQuantity(f.value)
-		if err != nil {
-			return nil, fmt.Errorf("node setting %s %q: %w", f.field, f.value, err)
+		if f.value.Sign() < 0 {
+			return nil, fmt.Errorf("node setting %s %s: must not be negative", f.field, f.value.String())
 		}
-		if q.Sign() < 0 {
-			return nil, fmt.Errorf("node setting %s %q: must not be negative", f.field, f.value)
+		if f.integer && f.value.MilliValue()%1000 != 0 {
+			return nil, fmt.Errorf("node setting %s %s: must be a whole number", f.field, f.value.String())
 		}
-		if f.integer && q.MilliValue()%1000 != 0 {
-			return nil, fmt.Errorf("node setting %s %q: must be a whole number", f.field, f.value)
-		}
-		list[f.name] = q
+		list[f.name] = f.value
 	}
 	return list, nil
 }

@@ -18,10 +18,10 @@ func testSettings() Settings {
 		ClusterID:      "prod-eu",
 		InternalIP:     "10.1.2.3",
 		KubeletPort:    10250,
-		CPU:            "100",
-		Memory:         "512Gi",
-		Pods:           "1000",
-		GPU:            "64",
+		CPU:            resource.MustParse("100"),
+		Memory:         resource.MustParse("512Gi"),
+		Pods:           resource.MustParse("1000"),
+		GPU:            resource.MustParse("64"),
 		MaxHourlySpend: 10,
 	}
 }
@@ -120,12 +120,10 @@ func TestNewObjectRejects(t *testing.T) {
 		modify func(*Settings)
 		want   string // the field the error must name
 	}{
-		{"bad cpu", func(s *Settings) { s.CPU = "lots" }, "CPU"},
-		{"empty memory", func(s *Settings) { s.Memory = "" }, "Memory"},
-		{"negative memory", func(s *Settings) { s.Memory = "-1Gi" }, "Memory"},
-		{"fractional pods", func(s *Settings) { s.Pods = "1.5" }, "Pods"},
-		{"bad gpu", func(s *Settings) { s.GPU = "8 GPUs" }, "GPU"},
-		{"fractional gpu", func(s *Settings) { s.GPU = "500m" }, "GPU"},
+		// Unparsable quantities never get here: app.Load refuses them (config_test).
+		{"negative memory", func(s *Settings) { s.Memory = resource.MustParse("-1Gi") }, "Memory"},
+		{"fractional pods", func(s *Settings) { s.Pods = resource.MustParse("1.5") }, "Pods"},
+		{"fractional gpu", func(s *Settings) { s.GPU = resource.MustParse("500m") }, "GPU"},
 		{"empty name", func(s *Settings) { s.Name = "" }, "Name"},
 		{"upper-case name", func(s *Settings) { s.Name = "RunPod" }, "Name"},
 		{"name too long for hostname label", func(s *Settings) { s.Name = strings.Repeat("a", 64) }, "Name"},
@@ -153,7 +151,7 @@ func TestNewObjectRejects(t *testing.T) {
 
 func TestNewObjectAcceptsZeroGPUAndIPv6(t *testing.T) {
 	s := testSettings()
-	s.GPU = "0"
+	s.GPU = resource.MustParse("0")
 	s.InternalIP = "fd00::5"
 	s.MaxHourlySpend = 0
 	n, err := NewObject(s, t0)

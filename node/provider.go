@@ -5,11 +5,11 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"time"
 
 	vknode "github.com/virtual-kubelet/virtual-kubelet/node"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
 )
 
 var _ vknode.NodeProvider = (*Provider)(nil)
@@ -19,7 +19,7 @@ var _ vknode.NodeProvider = (*Provider)(nil)
 // pushes changes to the NodeController, which patches the API object.
 type Provider struct {
 	capUSD float64
-	now    func() time.Time
+	clock  clock.PassiveClock
 
 	mu   sync.Mutex
 	node *corev1.Node
@@ -30,14 +30,14 @@ type Provider struct {
 }
 
 // NewProvider starts from base (from NewObject). capUSD is MAX_HOURLY_SPEND
-// (0 = no cap); now is the clock for condition times (nil = time.Now).
-func NewProvider(base *corev1.Node, capUSD float64, now func() time.Time) *Provider {
-	if now == nil {
-		now = time.Now
+// (0 = no cap); clk is the clock for condition times (nil = the real clock).
+func NewProvider(base *corev1.Node, capUSD float64, clk clock.PassiveClock) *Provider {
+	if clk == nil {
+		clk = clock.RealClock{}
 	}
 	return &Provider{
 		capUSD: capUSD,
-		now:    now,
+		clock:  clk,
 		node:   base.DeepCopy(),
 		dirty:  make(chan struct{}, 1),
 	}
@@ -105,7 +105,7 @@ func (p *Provider) Node() *corev1.Node {
 }
 
 func (p *Provider) update(apply func(*corev1.Node, metav1.Time)) {
-	now := metav1.NewTime(p.now())
+	now := metav1.NewTime(p.clock.Now())
 	p.mu.Lock()
 	before := reported(p.node)
 	apply(p.node, now)

@@ -22,10 +22,12 @@ func (c *tickingClock) Now() time.Time {
 	return c.t
 }
 
+func (c *tickingClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
 func newTestProvider(t *testing.T) *Provider {
 	t.Helper()
 	clock := &tickingClock{t: t0.Time}
-	return NewProvider(newTestNode(t), 10, clock.Now)
+	return NewProvider(newTestNode(t), 10, clock)
 }
 
 // collect starts p's pushes into a channel.

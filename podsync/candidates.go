@@ -29,7 +29,7 @@ func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *pol
 		spend, count := p.currentSpend(podKey(pod))
 		var affordable []policy.Candidate
 		for _, c := range cands {
-			if spend+c.HourlyCost <= p.s.MaxHourlySpend+1e-9 {
+			if p.fits(spend, c.HourlyCost) {
 				affordable = append(affordable, c)
 			}
 		}
@@ -142,36 +142,27 @@ func (p *Provider) refuse(pod *corev1.Pod, err error) createResult {
 	p.event(pod, corev1.EventTypeWarning, EventRefused, "%v", err)
 	p.metrics.Count(OpRefuse)
 	p.log.Info("pod refused", "pod", podKey(pod), "reason", err)
-	return createResult{waiting: &WaitingReason{Reason: ReasonRefused, Message: err.Error()}, retry: 0}
+	return createResult{waiting: &WaitingReason{Reason: ReasonRefused, Message: err.Error()}, retry: retryNever}
 }
 
-// wait holds the pod back and schedules another attempt with doubling backoff.
+// wait holds the pod back: the spend cap is checked again every
+// FastInterval (spend drops when any pod ends), everything else retries
+// with the creates queue's back-off.
 func (p *Provider) wait(pod *corev1.Pod, reason, msg, event string) createResult {
-	d := p.s.RetryBackoff
 	repeat := false
 	p.tr.get(podKey(pod), func(t *tracked) {
-		if t.uid() == pod.UID {
-			t.backoff = nextBackoff(t.backoff, p.s.RetryBackoff)
-			d = t.backoff
-			repeat = t.waiting != nil && t.waiting.Reason == reason && t.waiting.Message == msg
-		}
+		repeat = t.uid() == pod.UID && t.waiting != nil && t.waiting.Reason == reason && t.waiting.Message == msg
 	})
-	if reason == ReasonSpendCap {
-		d = p.s.FastInterval // spend drops when any pod ends; re-check every round
-	}
 	p.metrics.Count(OpCreateError)
 	if !repeat { // one Event per new reason, not one per retry
 		p.event(pod, corev1.EventTypeWarning, event, "%s", msg)
 	}
-	p.log.Info("pod waiting", "pod", podKey(pod), "reason", reason, "message", msg, "retryIn", d)
-	return createResult{waiting: &WaitingReason{Reason: reason, Message: msg}, retry: d}
-}
-
-func nextBackoff(cur, base time.Duration) time.Duration {
-	if cur == 0 {
-		return base
+	p.log.Info("pod waiting", "pod", podKey(pod), "reason", reason, "message", msg, "retries", p.q.creates.NumRequeues(podKey(pod)))
+	res := createResult{waiting: &WaitingReason{Reason: reason, Message: msg}, retry: retryBackoff}
+	if reason == ReasonSpendCap {
+		res.retry, res.after = retryAfter, p.s.FastInterval
 	}
-	return min(cur*2, 5*time.Minute)
+	return res
 }
 
 func describe(c policy.Candidate) string {
@@ -195,12 +186,6 @@ func detailOf(err error) string {
 		return ae.Detail
 	}
 	return err.Error()
-}
-
-func (p *Provider) event(pod *corev1.Pod, kind, reason, format string, args ...any) {
-	if p.recorder != nil {
-		p.recorder.Eventf(pod, kind, reason, format, args...)
-	}
 }
 
 func podCount(n int) string {

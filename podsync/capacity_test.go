@@ -29,7 +29,7 @@ func TestFullCandidateIsSkippedForTheNext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.p.catalog.fill(r.ctx, q, &in); err != nil {
+	if _, _, err := r.p.catalog.get(r.ctx, q); err != nil {
 		t.Fatal(err)
 	}
 	r.sim.SetCapacity(rtx4090, "US-TX-3", 0)

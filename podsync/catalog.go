@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/utils/clock"
+
 	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
@@ -13,9 +15,9 @@ import (
 // catalogCache reuses a catalog read (GPUs for a count and cloud, or CPUs)
 // for a few seconds, so a burst of 100 pods costs one catalog call, not 100.
 type catalogCache struct {
-	rp  RunPod
-	ttl time.Duration
-	now func() time.Time
+	rp    RunPod
+	ttl   time.Duration
+	clock clock.PassiveClock
 
 	mu      sync.Mutex
 	entries map[policy.CatalogQuery]catalogEntry
@@ -27,31 +29,30 @@ type catalogEntry struct {
 	cpus []runpodapi.CpuType
 }
 
-func newCatalogCache(rp RunPod, ttl time.Duration, now func() time.Time) *catalogCache {
-	return &catalogCache{rp: rp, ttl: ttl, now: now, entries: map[policy.CatalogQuery]catalogEntry{}}
+func newCatalogCache(rp RunPod, ttl time.Duration, clk clock.PassiveClock) *catalogCache {
+	return &catalogCache{rp: rp, ttl: ttl, clock: clk, entries: map[policy.CatalogQuery]catalogEntry{}}
 }
 
-// fill puts the catalog q asks for into in: the GPU catalog with stock for
-// q's count and cloud, or the CPU catalog (prices and vCPU ranges).
-func (c *catalogCache) fill(ctx context.Context, q policy.CatalogQuery, in *policy.Input) error {
+// get returns the catalog q asks for: the GPU catalog with stock for q's
+// count and cloud, or the CPU catalog (prices and vCPU ranges).
+func (c *catalogCache) get(ctx context.Context, q policy.CatalogQuery) ([]runpodapi.GpuType, []runpodapi.CpuType, error) {
 	c.mu.Lock()
 	e, ok := c.entries[q]
 	c.mu.Unlock()
-	if !ok || c.now().Sub(e.at) >= c.ttl {
+	if !ok || c.clock.Since(e.at) >= c.ttl {
 		var err error
 		if e, err = c.read(ctx, q); err != nil {
-			return err
+			return nil, nil, err
 		}
 		c.mu.Lock()
 		c.entries[q] = e
 		c.mu.Unlock()
 	}
-	in.Catalog, in.CPUCatalog = e.gpus, e.cpus
-	return nil
+	return e.gpus, e.cpus, nil
 }
 
 func (c *catalogCache) read(ctx context.Context, q policy.CatalogQuery) (catalogEntry, error) {
-	e := catalogEntry{at: c.now()}
+	e := catalogEntry{at: c.clock.Now()}
 	var err error
 	if q.CPU {
 		if e.cpus, err = c.rp.ListCpuTypes(ctx, runpodapi.CpuTypeQuery{}); err != nil {

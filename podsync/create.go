@@ -20,58 +20,50 @@ type createResult struct {
 	pod     *runpodapi.Pod // created or adopted
 	adopted bool
 	plan    *policy.PlacementPlan
-	waiting *WaitingReason // held back; retry after retry unless it is a refusal
-	retry   time.Duration
+	waiting *WaitingReason // held back
+	retry   retryKind      // when to try again
+	after   time.Duration  // with retryAfter
 }
 
-// startCreate runs a create worker for key unless one runs already.
-func (p *Provider) startCreate(key string) {
+// retryKind says how a held-back create is queued again.
+type retryKind int
+
+const (
+	retryNever   retryKind = iota // created, or refused: only a change to the pod plans it again
+	retryBackoff                  // RunPod said no for now: exponential back-off
+	retryAfter                    // a known wait (the spend cap, a takeover's hold)
+)
+
+// startCreate queues key's create; the creates queue runs one at a time per pod.
+func (p *Provider) startCreate(key string) { p.q.creates.Add(key) }
+
+// createOnce is one create attempt of the creates queue for key. The attempt
+// holds its entry, not the key: the key may be dropped or taken by a new pod
+// of the same name while it runs.
+func (p *Provider) createOnce(term context.Context, key string) {
 	var ctx context.Context
 	var t *tracked
+	var pod *corev1.Pod
 	p.tr.get(key, func(cur *tracked) {
-		if cur.creating || cur.runpodID != "" || cur.deleted || cur.terminal {
+		if cur.creating || cur.runpodID != "" || cur.claim != "" || cur.deleted || cur.terminal {
 			return
 		}
-		p.mu.Lock()
-		term := p.termCtx
-		p.mu.Unlock()
 		ctx, cur.cancel = context.WithCancel(term)
 		cur.creating, cur.done = true, make(chan struct{})
-		t = cur
+		t, pod = cur, cur.pod.DeepCopy()
 	})
-	if t != nil {
-		// The worker holds its entry, not the key: the key may be dropped or
-		// taken by a new pod of the same name while it runs.
-		go p.createWorker(ctx, key, t, t.done)
-	}
-}
-
-func (p *Provider) createWorker(ctx context.Context, key string, t *tracked, done chan struct{}) {
-	defer close(done)
-
-	select { // bound concurrent creates; the client's rate gate paces the rest
-	case p.creates <- struct{}{}:
-	case <-ctx.Done():
-		p.finishCreate(key, t, createResult{})
+	if t == nil {
+		p.q.creates.Forget(key) // created, adopted, ended or gone meanwhile
 		return
 	}
-	var pod *corev1.Pod
-	p.tr.with(func(m map[string]*tracked) {
-		if m[key] == t && !t.deleted {
-			pod = t.pod.DeepCopy()
-		}
-	})
-	var res createResult
-	if pod != nil {
-		res = p.tryCreate(ctx, pod)
-	}
-	<-p.creates // the slot bounds RunPod creates, not the Kubernetes writes that record them
-	p.finishCreate(key, t, res)
+	defer close(t.done)
+	p.finishCreate(key, t, p.tryCreate(ctx, pod))
 }
 
-// finishCreate records a create attempt's outcome and pushes the new status.
-// A RunPod pod made for an entry that was deleted, dropped or replaced
-// meanwhile is deleted at once: nothing else would stop its billing before GC.
+// finishCreate records a create attempt's outcome, pushes the new status and
+// queues the next attempt. A RunPod pod made for an entry that was deleted,
+// dropped or replaced meanwhile is deleted at once: nothing else would stop
+// its billing before GC.
 func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 	var push *corev1.Pod
 	var orphan string
@@ -81,22 +73,19 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 			orphan = res.pod.ID
 			return
 		}
-		if m[key] != t {
+		if m[key] != t || t.deleted {
 			return
 		}
 		if res.pod != nil {
-			t.runpodID, t.runpod, t.waiting, t.backoff, t.missingSince, t.claim = res.pod.ID, res.pod, nil, 0, time.Time{}, ""
+			t.runpodID, t.runpod, t.waiting, t.missingSince, t.claim = res.pod.ID, res.pod, nil, time.Time{}, ""
 			t.createdAt = p.now()
 			if res.plan != nil {
 				t.container = containerFromPlan(t.pod, res.plan)
 			}
 		} else if res.waiting != nil {
 			t.waiting = res.waiting
-			t.retryAt = p.now().Add(res.retry)
 		}
-		st := p.buildStatus(t, p.currentPod(t.pod))
-		t.status = st
-		push = p.forPush(t, st)
+		push = p.statusUpdate(t, p.currentPod(t.pod), true)
 	})
 	if orphan != "" {
 		if err := p.deleteRunPod(context.Background(), orphan); err != nil {
@@ -104,6 +93,7 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 		}
 		return
 	}
+	p.scheduleCreate(key, res)
 	if push != nil {
 		p.push(push)
 	}
@@ -116,6 +106,36 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 		p.recordState(push, res.pod)
 	}
 	p.kick()
+}
+
+// scheduleCreate queues the next attempt as res asks.
+func (p *Provider) scheduleCreate(key string, res createResult) {
+	switch res.retry {
+	case retryNever:
+		p.q.creates.Forget(key)
+	case retryAfter:
+		p.q.creates.AddAfter(key, res.after)
+	case retryBackoff:
+		p.q.creates.AddRateLimited(key)
+	}
+}
+
+// retryAfterOutage lets pods held back by RunPod errors try again at once
+// when RunPod answers again, instead of waiting out a back-off grown during
+// the outage.
+func (p *Provider) retryAfterOutage() {
+	var keys []string
+	p.tr.with(func(m map[string]*tracked) {
+		for key, t := range m {
+			if t.waiting != nil && t.waiting.Reason == ReasonCreateErr {
+				keys = append(keys, key)
+			}
+		}
+	})
+	for _, key := range keys {
+		p.q.creates.Forget(key)
+		p.q.creates.Add(key)
+	}
 }
 
 // tryCreate is one create attempt: adopt an existing RunPod pod of this
@@ -141,14 +161,16 @@ func (p *Provider) tryCreate(ctx context.Context, pod *corev1.Pod) createResult 
 	if err != nil {
 		return p.wait(pod, ReasonCreateErr, err.Error(), EventCreateError)
 	}
-	q, err := policy.CatalogQueryFor(in)
+	demand, err := policy.Prepare(in) // every catalog-free check: a refusal costs no RunPod call
 	if err != nil {
 		return p.refuse(pod, err)
 	}
-	if err := p.catalog.fill(ctx, q, &in); err != nil {
+	q := demand.Query
+	gpus, cpus, err := p.catalog.get(ctx, q)
+	if err != nil {
 		return p.wait(pod, ReasonCreateErr, err.Error(), EventCreateError)
 	}
-	plan, err := policy.Plan(in)
+	plan, err := demand.Rank(gpus, cpus)
 	switch {
 	case errors.Is(err, policy.ErrNoCandidates):
 		return p.wait(pod, ReasonNoCapacity, err.Error(), EventNoCapacity)
@@ -163,16 +185,12 @@ func (p *Provider) hold(pod *corev1.Pod, wait time.Duration) createResult {
 	msg := fmt.Sprintf("this kubelet took the Lease over from %s, whose create for this pod may still be in flight; creating only after %s, once a fresh listing shows none",
 		p.handover.from, p.handover.until.UTC().Format(time.RFC3339))
 	p.event(pod, corev1.EventTypeNormal, EventHandoverHold, "%s", msg)
-	time.AfterFunc(wait, p.kick) // the round after the hold creates it
-	return createResult{waiting: &WaitingReason{Reason: ReasonHandover, Message: msg}, retry: wait}
+	return createResult{waiting: &WaitingReason{Reason: ReasonHandover, Message: msg}, retry: retryAfter, after: wait}
 }
 
 // planInput gathers the pod's Job, the Services and the stored pod for the policy.
 func (p *Provider) planInput(ctx context.Context, pod *corev1.Pod) (policy.Input, error) {
-	in := policy.Input{Pod: pod, Node: policy.NodeSettings{
-		ClusterID: p.s.ClusterID, NodeName: p.s.NodeName, MaxGPUPrice: p.s.MaxGPUPrice,
-		DataCenterIDs: p.s.DataCenterIDs, CloudType: p.s.CloudType, AccountIDs: p.s.AccountIDs,
-	}}
+	in := policy.Input{Pod: pod, Node: p.s.NodeSettings}
 	p.mu.Lock()
 	pods, services := p.pods, p.services
 	p.mu.Unlock()

@@ -183,7 +183,7 @@ func TestCreateConnectionReset(t *testing.T) {
 			if err := r.p.Rebuild(r.ctx); err != nil {
 				t.Fatal(err)
 			}
-			if err := r.p.catalog.fill(r.ctx, policy.CatalogQuery{CPU: true}, &policy.Input{}); err != nil {
+			if _, _, err := r.p.catalog.get(r.ctx, policy.CatalogQuery{CPU: true}); err != nil {
 				t.Fatal(err)
 			}
 			tt.inject(r)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -61,16 +62,12 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 	var push *corev1.Pod
 	if known {
 		p.tr.get(key, func(t *tracked) {
-			if t.uid() != pod.UID {
-				return
+			if t.uid() == pod.UID {
+				push = p.statusUpdate(t, pod, true)
 			}
-			st := p.buildStatus(t, pod)
-			t.status = st
-			push = p.forPush(t, st)
 		})
 	} else {
-		t := &tracked{pod: pod, deleted: true}
-		push = withStatus(pod, p.buildStatus(t, pod))
+		push = p.statusUpdate(&tracked{pod: keepPod(pod), deleted: true}, pod, true)
 	}
 	if push != nil {
 		p.push(push)
@@ -129,4 +126,25 @@ func (p *Provider) deleteRunPod(ctx context.Context, id string) error {
 		return nil
 	}
 	return err
+}
+
+// deletionOf is the deletes-queue item that terminates t's RunPod pod id.
+func deletionOf(t *tracked, id, reason string) deletion {
+	return deletion{id: id, key: podKey(t.pod), uid: t.uid(), reason: reason}
+}
+
+// deleteOnce is one attempt of the deletes queue: terminate the RunPod pod
+// a round ended; a failure retries with back-off.
+func (p *Provider) deleteOnce(ctx context.Context, d deletion) {
+	if err := p.deleteRunPod(ctx, d.id); err != nil {
+		p.log.Warn("delete RunPod pod; retrying with back-off", "runpodID", d.id, "pod", d.key, "why", d.reason, "err", err)
+		p.q.deletes.AddRateLimited(d)
+		return
+	}
+	p.q.deletes.Forget(d)
+	p.metrics.Count(OpDelete)
+	p.log.Info("deleted RunPod pod", "runpodID", d.id, "pod", d.key, "why", d.reason)
+	namespace, name, _ := strings.Cut(d.key, "/")
+	ref := &corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: namespace, Name: name, UID: d.uid}
+	p.event(ref, corev1.EventTypeNormal, EventDeleted, "deleted RunPod pod %s: %s", d.id, d.reason)
 }

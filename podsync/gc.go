@@ -67,6 +67,8 @@ func (p *Provider) collectOrphans(ctx context.Context, l *listing, kube map[stri
 		p.metrics.Count(OpOrphanDelete)
 		p.log.Info("deleted orphaned RunPod pod: no Kubernetes pod owns it", "runpodID", rp.ID, "name", rp.Name,
 			"age", now.Sub(rp.CreatedAt).Round(time.Second), "costPerHr", rp.Cost)
+		p.nodeEvent(corev1.EventTypeNormal, EventOrphanDeleted, fmt.Sprintf(
+			"deleted RunPod pod %s (%s, $%.2f/h): no Kubernetes pod owns it", rp.ID, rp.Name, rp.Cost))
 	}
 }
 

@@ -40,7 +40,7 @@ func (p *Provider) reconcileGone(key string, t *tracked, l *listing, m map[strin
 		return
 	}
 	if id != "" {
-		w.deletes = append(w.deletes, pendingDelete{pod: t.pod, id: id, reason: "its Kubernetes pod is gone"})
+		w.deletes = append(w.deletes, deletionOf(t, id, "its Kubernetes pod is gone"))
 	}
 	if !t.creating { // else the create worker deletes what it makes, then a later round drops it
 		delete(m, key)
@@ -70,14 +70,8 @@ func (p *Provider) dropGone(ctx context.Context, gone []pendingGone) {
 				delete(m, g.key)
 			}
 		})
-		if g.id == "" {
-			continue
+		if g.id != "" {
+			p.q.deletes.Add(deletion{id: g.id, key: g.key, uid: g.uid, reason: "its Kubernetes pod is gone"})
 		}
-		if err := p.deleteRunPod(ctx, g.id); err != nil {
-			p.log.Warn("delete RunPod pod of a gone pod; GC retries", "runpodID", g.id, "pod", g.key, "err", err)
-			continue
-		}
-		p.metrics.Count(OpDelete)
-		p.log.Info("deleted RunPod pod", "runpodID", g.id, "pod", g.key, "why", "its Kubernetes pod is gone")
 	}
 }

@@ -24,7 +24,9 @@ import (
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
+	clocktesting "k8s.io/utils/clock/testing"
 
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi/simulator"
 )
@@ -62,8 +64,9 @@ type rig struct {
 	statuses map[string]corev1.PodStatus
 	pushes   int           // statuses pushed through the notifier
 	lockHeld []string      // outside calls made with the tracker lock held
-	clock    time.Duration // added to time.Now for the provider
-	handover Handover      // how the next term won its Lease
+	clock    time.Duration // how far advance moved the provider's clock ahead of the wall clock
+	clk      *clocktesting.FakeClock
+	handover Handover // how the next term won its Lease
 }
 
 // rigConfig adjusts a rig beyond the provider's Settings.
@@ -173,8 +176,9 @@ func newRigWith(t testing.TB, cfg rigConfig, pods ...*corev1.Pod) *rig {
 			t.Errorf("the tracker lock was held while calling %v", r.lockHeld)
 		}
 	})
-	r.settings = Settings{ClusterID: testCluster, NodeName: testNode, NodeIP: "10.1.2.3", MaxGPUPrice: 3,
-		ReconcileInterval: time.Hour, FastInterval: 10 * time.Millisecond, RetryBackoff: 20 * time.Millisecond}
+	r.settings = Settings{NodeSettings: policy.NodeSettings{ClusterID: testCluster, NodeName: testNode, MaxGPUPrice: 3},
+		NodeIP: "10.1.2.3", ReconcileInterval: time.Hour, FastInterval: 10 * time.Millisecond, RetryBackoff: 20 * time.Millisecond}
+	r.clk = followingClock(t)
 	if cfg.settings != nil {
 		cfg.settings(&r.settings)
 	}
@@ -196,19 +200,36 @@ func (r *rig) newTerm() *Provider {
 		rp = r.cfg.runpod(rp)
 	}
 	r.p = New(Deps{Settings: r.settings, RunPod: rp, Kube: r.kube, Recorder: probingRecorder{r.recorder, r}, Health: r.health,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Handover: r.handover,
-		Now: func() time.Time {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			return time.Now().Add(r.clock)
-		}})
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Handover: r.handover, Clock: r.clk})
 	r.probe.Store(r.p)
 	r.p.Attach(r.podLister, r.svcLister)
 	r.p.NotifyPods(r.ctx, r.notified)
-	r.p.mu.Lock()
-	r.p.termCtx = r.ctx
-	r.p.mu.Unlock()
+	r.p.Start(r.ctx)
 	return r.p
+}
+
+// followingClock is a fake clock that keeps up with the wall clock (the
+// simulator runs on real time) and that advance moves ahead at once, firing
+// every timer and queued retry it passes.
+func followingClock(t testing.TB) *clocktesting.FakeClock {
+	clk := clocktesting.NewFakeClock(time.Now())
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	go func() {
+		last := time.Now()
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-tick.C:
+				clk.Step(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	return clk
 }
 
 // notified is the notifier callback: it records the status and, like
@@ -284,8 +305,9 @@ func (r *rig) eventually(what string, cond func() bool) {
 
 func (r *rig) advance(d time.Duration) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.clock += d
+	r.mu.Unlock()
+	r.clk.Step(d)
 }
 
 func (r *rig) kubePod(name string) *corev1.Pod {

@@ -41,6 +41,7 @@ var errIncomplete = errors.New("the RunPod listing is incomplete")
 // list walks GET /v2/pods once, reports the outcome to the node's health and
 // keeps the answer as the term's latest listing.
 func (p *Provider) list(ctx context.Context) (*listing, error) {
+	asked := p.now() // a listing is as old as its request: what changed later may be missing from it
 	pl, err := p.rp.ListPods(ctx)
 	if p.health != nil {
 		p.health.ObserveRunPod(err, p.now())
@@ -48,7 +49,7 @@ func (p *Provider) list(ctx context.Context) (*listing, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := newListing(pl, p.now())
+	l := newListing(pl, asked)
 	p.mu.Lock()
 	if p.lastList == nil || !l.at.Before(p.lastList.at) {
 		p.lastList = l

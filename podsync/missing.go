@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
@@ -111,14 +110,6 @@ const (
 func (p *Provider) reportListingHealth(trusted bool, reason, msg string) {
 	if p.health != nil {
 		p.health.ReportListing(trusted, reason, msg)
-	}
-}
-
-// nodeEvent records an Event on the virtual node, as a kubelet does for node matters.
-func (p *Provider) nodeEvent(kind, reason, msg string) {
-	if p.recorder != nil {
-		ref := &corev1.ObjectReference{Kind: "Node", Name: p.s.NodeName, UID: types.UID(p.s.NodeName)}
-		p.recorder.Event(ref, kind, reason, msg)
 	}
 }
 

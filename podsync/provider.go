@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
 
 	"github.com/runpod-kubelet/runpod-kubelet/policy"
 )
@@ -24,7 +25,7 @@ type Deps struct {
 	Recorder record.EventRecorder
 	Health   HealthReporter
 	Log      *slog.Logger
-	Now      func() time.Time // default time.Now
+	Clock    clock.WithTicker // default the real clock
 	Metrics  Observer         // optional
 	// Handover is how this term's Lease was won; a takeover from a live
 	// leader holds back creates of the pods it may have been creating.
@@ -41,11 +42,11 @@ type Provider struct {
 	health   HealthReporter
 	metrics  Observer
 	log      *slog.Logger
-	now      func() time.Time
+	clock    clock.WithTicker
 
 	tr      *tracker
 	catalog *catalogCache
-	creates chan struct{} // bounds concurrent create workers
+	q       *queues
 
 	mu       sync.Mutex
 	pods     corev1listers.PodLister     // this node's pods, from virtual-kubelet's informer
@@ -53,8 +54,7 @@ type Provider struct {
 	notify   func(*corev1.Pod)
 	lastList *listing        // the latest successful RunPod list of this term
 	failing  bool            // the latest round's list failed
-	termCtx  context.Context // create workers live as long as the term
-	wake     chan struct{}   // asks the reconcile loop for an early round
+	termCtx  context.Context // the leadership term (Start)
 
 	handover *handover
 	posts    postGate // create POSTs in flight; none may start once the term ends
@@ -65,8 +65,8 @@ type Provider struct {
 // New builds a Provider. Attach the listers and call Rebuild before the
 // pod controller starts.
 func New(d Deps) *Provider {
-	if d.Now == nil {
-		d.Now = time.Now
+	if d.Clock == nil {
+		d.Clock = clock.RealClock{}
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
@@ -76,13 +76,12 @@ func New(d Deps) *Provider {
 	}
 	s := d.Settings.withDefaults()
 	return &Provider{
-		s: s, rp: d.RunPod, kube: d.Kube, recorder: d.Recorder, health: d.Health, metrics: d.Metrics, log: d.Log, now: d.Now,
+		s: s, rp: d.RunPod, kube: d.Kube, recorder: d.Recorder, health: d.Health, metrics: d.Metrics, log: d.Log, clock: d.Clock,
 		tr:       newTracker(),
-		catalog:  newCatalogCache(d.RunPod, s.CatalogTTL, d.Now),
-		creates:  make(chan struct{}, 8),
+		catalog:  newCatalogCache(d.RunPod, s.CatalogTTL, d.Clock),
+		q:        newQueues(s, d.Clock),
 		notify:   func(*corev1.Pod) {},
 		termCtx:  context.Background(),
-		wake:     make(chan struct{}, 1),
 		handover: newHandover(d.Handover, s.CreateBound),
 	}
 }
@@ -101,19 +100,8 @@ func (p *Provider) NotifyPods(_ context.Context, cb func(*corev1.Pod)) {
 	p.notify = cb
 }
 
-func (p *Provider) push(pod *corev1.Pod) {
-	p.mu.Lock()
-	cb := p.notify
-	p.mu.Unlock()
-	cb(pod)
-}
-
-func (p *Provider) kick() {
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
+// now is the term's clock.
+func (p *Provider) now() time.Time { return p.clock.Now() }
 
 // CreatePod accepts the pod and places it in the background. It never fails
 // for reasons RunPod may fix later: an error here would mark a
@@ -121,7 +109,7 @@ func (p *Provider) kick() {
 func (p *Provider) CreatePod(_ context.Context, pod *corev1.Pod) error {
 	key := podKey(pod)
 	start := false
-	var status *corev1.PodStatus
+	var push *corev1.Pod
 	var rejected *policy.Rejection
 	p.tr.with(func(m map[string]*tracked) {
 		t, ok := m[key]
@@ -137,8 +125,7 @@ func (p *Provider) CreatePod(_ context.Context, pod *corev1.Pod) error {
 			t.rejected, t.terminal = r, true
 		}
 		m[key] = t
-		status = p.buildStatus(t, pod)
-		t.status = status
+		push = p.statusUpdate(t, pod, true)
 		rejected, start = t.rejected, t.rejected == nil
 	})
 	if rejected != nil {
@@ -146,8 +133,8 @@ func (p *Provider) CreatePod(_ context.Context, pod *corev1.Pod) error {
 		p.log.Info("pod rejected at admission", "pod", key, "reason", rejected.Reason, "message", rejected.Message)
 		p.metrics.Count(OpRefuse)
 	}
-	if status != nil {
-		p.push(withStatus(pod, status))
+	if push != nil {
+		p.push(push)
 	}
 	if id := ReadState(pod.Annotations).RunPodID; start && id != "" {
 		// Not seen at the term's start, so not ours: copied or forged.
@@ -171,7 +158,7 @@ func (p *Provider) UpdatePod(_ context.Context, pod *corev1.Pod) error {
 		changed := !maps.Equal(t.pod.Annotations, pod.Annotations)
 		t.pod = keepPod(pod)
 		if changed && t.waiting != nil && t.waiting.Reason == ReasonRefused && t.runpodID == "" {
-			t.waiting, t.retryAt = nil, time.Time{}
+			t.waiting = nil
 			retry = true
 		}
 	})
@@ -233,18 +220,4 @@ func (p *Provider) forget(t *tracked) {
 	if t.cancel != nil {
 		t.cancel()
 	}
-}
-
-// withStatus is a pod to push: metadata without managedFields, and st (else
-// the pod's own status). No spec: virtual-kubelet keeps a copy of every pushed
-// pod, and the pods/status endpoint takes the spec from the stored pod.
-func withStatus(pod *corev1.Pod, st *corev1.PodStatus) *corev1.Pod {
-	meta := pod.ObjectMeta
-	meta.ManagedFields = nil // dropped before the deep copy, not copied then dropped
-	out := &corev1.Pod{TypeMeta: pod.TypeMeta, ObjectMeta: *meta.DeepCopy()}
-	if st == nil {
-		st = &pod.Status
-	}
-	out.Status = *st.DeepCopy()
-	return out
 }

@@ -5,84 +5,56 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
-// Run is the one reconcile loop: one GET /v2/pods per round for every pod,
-// at the fast interval while any pod is in transition, else at
-// RECONCILE_INTERVAL, and never faster than the rate budget allows. It
-// returns when ctx (the leadership term) ends.
+// Run is the one reconcile loop: one listing (every page of GET /v2/pods)
+// per round for every pod, at the fast interval while any pod is in
+// transition, else at RECONCILE_INTERVAL, and never faster than the rate
+// budget allows. The rounds queue holds one token due at the next round;
+// kick brings it forward, never closer than FastInterval to the last round.
+// It returns when ctx (the leadership term) ends.
 func (p *Provider) Run(ctx context.Context) {
-	p.mu.Lock()
-	p.termCtx = ctx
-	p.mu.Unlock()
+	go func() {
+		<-ctx.Done()
+		p.q.rounds.ShutDown()
+	}()
+	p.q.rounds.Add(roundToken{})
+	var last time.Time
 	for {
-		started := p.now()
-		interval := p.Round(ctx)
-		next := started.Add(interval)
-		fast := started.Add(p.s.FastInterval)
-		for {
-			wait := next.Sub(p.now()) // the provider's clock, as started was read
-			if wait <= 0 {
-				break
-			}
-			timer := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				timer.Stop()
-				return
-			case <-timer.C:
-			case <-p.wake:
-				timer.Stop()
-				if fast.Before(next) {
-					next = fast // something changed: look again soon, not at once
-				}
-			}
-		}
-		if ctx.Err() != nil {
+		tok, quit := p.q.rounds.Get()
+		if quit || ctx.Err() != nil {
 			return
 		}
+		p.q.rounds.Done(tok)
+		if wait := p.s.FastInterval - p.clock.Since(last); !last.IsZero() && wait > 0 {
+			p.q.rounds.AddAfter(tok, wait) // kicked too soon after the last round
+			continue
+		}
+		last = p.clock.Now()
+		interval := p.Round(ctx)
+		p.q.rounds.AddAfter(tok, interval-p.clock.Since(last))
 	}
 }
+
+// kick asks for a round soon: something changed that a listing will show.
+func (p *Provider) kick() { p.q.rounds.Add(roundToken{}) }
 
 // roundWork is what a round decided under the lock and does after it: the
 // tracker lock is never held while calling RunPod, Kubernetes or the notifier.
 type roundWork struct {
-	push    []*corev1.Pod
-	deletes []pendingDelete
-	starts  []pendingStart
-	records []pendingRecord
-	creates []string
-	gone    []pendingGone
-	events  []pendingEvent
-	proofs  []pendingProof
-	forged  []pendingForged
-}
-
-type pendingEvent struct {
-	pod                  *corev1.Pod
-	kind, reason, format string
-	args                 []any
-}
-
-func (w *roundWork) event(pod *corev1.Pod, kind, reason, format string, args ...any) {
-	w.events = append(w.events, pendingEvent{pod, kind, reason, format, args})
-}
-
-type pendingDelete struct {
-	pod    *corev1.Pod
-	id     string
-	reason string
-}
-
-type pendingStart struct {
-	key string
-	pod *corev1.Pod
-	id  string
+	push     []*corev1.Pod
+	deletes  []deletion
+	restarts []string // pods to start again, after their back-off
+	forgive  []string // pods whose restart back-off starts over
+	records  []pendingRecord
+	gone     []pendingGone
+	events   []pendingEvent
+	proofs   []pendingProof
+	forged   []pendingForged
 }
 
 type pendingRecord struct {
@@ -94,7 +66,6 @@ type pendingRecord struct {
 // date, restarts, ends or deletes what needs it, collects orphans and
 // reports health and spend. It returns the interval until the next round.
 func (p *Provider) Round(ctx context.Context) time.Duration {
-	started := time.Now()
 	now := p.now()
 	l, err := p.list(ctx)
 	if err != nil {
@@ -134,7 +105,7 @@ func (p *Provider) Round(ctx context.Context) time.Duration {
 	if l.complete && !l.suspect {
 		p.collectOrphans(ctx, l, kube, now)
 	}
-	p.reportSpend(l, time.Since(started))
+	p.reportSpend(l, p.clock.Since(now))
 	return p.nextInterval(now)
 }
 
@@ -150,37 +121,24 @@ func (p *Provider) reconcileOne(key string, t *tracked, cur *corev1.Pod, l *list
 	switch {
 	case t.rejected != nil:
 	case t.runpodID == "" && t.claim == "":
-		p.reconcileUncreated(key, t, l, now, w)
+		p.reconcileUncreated(t, l, now, w)
 	case t.runpodID == "":
 		return // an unproven claim: the stored status stays until it is proven
 	default:
 		if rp, ok := l.byID[t.runpodID]; ok {
-			p.reconcileSeen(key, t, cur, rp, now, m, w)
+			p.reconcileSeen(key, t, cur, rp, l.at, now, m, w)
 		} else {
 			p.reconcileAbsent(key, t, l, now, w)
 		}
 	}
-	st := p.buildStatus(t, cur)
-	if t.status == nil || !equality.Semantic.DeepEqual(*st, *t.status) {
-		t.status = st
-		w.push = append(w.push, p.forPush(t, st))
+	if push := p.statusUpdate(t, cur, false); push != nil {
+		w.push = append(w.push, push)
 	}
 }
 
-// retryAfterOutage lets pods held back by RunPod errors try again at once
-// when RunPod answers again, instead of waiting out a back-off grown during
-// the outage.
-func (p *Provider) retryAfterOutage() {
-	p.tr.with(func(m map[string]*tracked) {
-		for _, t := range m {
-			if t.waiting != nil && t.waiting.Reason == ReasonCreateErr {
-				t.retryAt, t.backoff = time.Time{}, 0
-			}
-		}
-	})
-}
-
-func (p *Provider) reconcileUncreated(key string, t *tracked, l *listing, now time.Time, w *roundWork) {
+// reconcileUncreated adopts what a listing shows for a pod with no RunPod
+// pod yet: a create that was uncertain, or one an earlier term made.
+func (p *Provider) reconcileUncreated(t *tracked, l *listing, now time.Time, w *roundWork) {
 	if t.creating || t.deleted || t.terminal {
 		return
 	}
@@ -190,19 +148,15 @@ func (p *Provider) reconcileUncreated(key string, t *tracked, l *listing, now ti
 		w.event(t.pod, corev1.EventTypeNormal, EventAdopted, "adopted RunPod pod %s (%s), found by name: an earlier create made it", rp.ID, rp.Status)
 		return
 	}
-	if t.waiting != nil && t.waiting.Reason == ReasonRefused {
-		return // only a change to the pod plans it again
-	}
-	if !l.complete {
-		return // "not found, so create" needs every page
-	}
-	if !now.Before(t.retryAt) {
-		w.creates = append(w.creates, key)
-	}
+	// Otherwise its create is queued (creates queue): only a complete
+	// listing lets the create worker conclude that nothing exists yet.
 }
 
-func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *runpodapi.Pod, now time.Time, m map[string]*tracked, w *roundWork) {
+func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *runpodapi.Pod, listedAt, now time.Time, m map[string]*tracked, w *roundWork) {
 	t.missingSince = time.Time{}
+	if listedAt.Before(t.startedAt) {
+		return // the listing predates our last start: the start's answer is newer
+	}
 	was := t.runpod
 	t.runpod = copyPod(rp)
 	if rp.Cost > 0 {
@@ -213,7 +167,7 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 	}
 	if t.terminal {
 		// Ended earlier (perhaps in another term) but still there: stop its billing.
-		w.deletes = append(w.deletes, pendingDelete{pod: t.pod, id: rp.ID, reason: "the pod already ended"})
+		w.deletes = append(w.deletes, deletionOf(t, rp.ID, "the pod already ended"))
 		return
 	}
 	if rp.Status == runpodapi.StatusRunning && (was == nil || was.Status != runpodapi.StatusRunning) {
@@ -228,7 +182,7 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 		if t.waiting == nil || t.waiting.Reason != ReasonRestarting {
 			t.lastTerm = terminationOf(rp, now)
 			if ranLongEnough(t.runningAt, now) {
-				t.backoff = 0 // a long healthy run forgives earlier crashes
+				w.forgive = append(w.forgive, key) // a long healthy run forgives earlier crashes
 			}
 			t.runningAt = time.Time{}
 			t.waiting = &WaitingReason{Reason: ReasonRestarting}
@@ -237,10 +191,9 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 			break // the cap holds it back; restartFits said why
 		}
 		t.waiting.Message = "RunPod pod " + rp.ID + " is " + string(rp.Status) + "; restarting per restartPolicy"
-		if !now.Before(t.retryAt) {
-			t.backoff = nextBackoff(t.backoff, 10*time.Second)
-			t.retryAt = now.Add(t.backoff)
-			w.starts = append(w.starts, pendingStart{key: key, pod: t.pod, id: rp.ID})
+		if !t.restartQueued {
+			t.restartQueued = true
+			w.restarts = append(w.restarts, key)
 		}
 	case succeed, fail:
 		t.terminal = true
@@ -249,7 +202,7 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 			reason, kind = EventFailed, corev1.EventTypeWarning
 		}
 		w.event(t.pod, kind, reason, "RunPod pod %s is %s (RunPod reports no exit code); deleting it so it stops billing", rp.ID, rp.Status)
-		w.deletes = append(w.deletes, pendingDelete{pod: t.pod, id: rp.ID, reason: "the pod ended"})
+		w.deletes = append(w.deletes, deletionOf(t, rp.ID, "the pod ended"))
 	}
 	if statePatch(string(t.uid()), cur.Annotations, mergeState(ReadState(cur.Annotations), StateOf(rp))) != nil {
 		w.records = append(w.records, pendingRecord{pod: t.pod, rp: t.runpod})
@@ -266,16 +219,13 @@ func (p *Provider) apply(ctx context.Context, w roundWork) {
 	}
 	p.dropGone(ctx, w.gone)
 	for _, d := range w.deletes {
-		if err := p.deleteRunPod(ctx, d.id); err != nil {
-			p.log.Warn("delete RunPod pod; next round retries", "runpodID", d.id, "pod", podKey(d.pod), "why", d.reason, "err", err)
-			continue
-		}
-		p.metrics.Count(OpDelete)
-		p.log.Info("deleted RunPod pod", "runpodID", d.id, "pod", podKey(d.pod), "why", d.reason)
-		p.event(d.pod, corev1.EventTypeNormal, EventDeleted, "deleted RunPod pod %s: %s", d.id, d.reason)
+		p.q.deletes.Add(d)
 	}
-	for _, s := range w.starts {
-		p.restartRunPod(ctx, s)
+	for _, key := range w.forgive {
+		p.q.restarts.Forget(key)
+	}
+	for _, key := range w.restarts {
+		p.q.restarts.AddRateLimited(key)
 	}
 	p.settleProofs(ctx, w.proofs)
 	for _, f := range w.forged {
@@ -283,9 +233,6 @@ func (p *Provider) apply(ctx context.Context, w roundWork) {
 	}
 	for _, r := range w.records {
 		p.recordState(r.pod, r.rp)
-	}
-	for _, key := range w.creates {
-		p.startCreate(key)
 	}
 }
 

@@ -46,24 +46,65 @@ func decideAfterExit(policy corev1.RestartPolicy, st runpodapi.PodStatus) afterE
 	return keepGoing
 }
 
-// restartRunPod starts a stopped RunPod pod again (a restart per restartPolicy).
-func (p *Provider) restartRunPod(ctx context.Context, s pendingStart) {
-	_, err := p.rp.PodAction(ctx, s.id, runpodapi.ActionStart)
+// restartOnce is one attempt of the restarts queue: start key's stopped
+// RunPod pod again, if it still needs it and the spend cap has room.
+func (p *Provider) restartOnce(ctx context.Context, key string) {
+	var w roundWork
+	var id string
+	var pod *corev1.Pod
+	capped := false
+	p.tr.with(func(m map[string]*tracked) {
+		t := m[key]
+		if t == nil {
+			return
+		}
+		t.restartQueued = false
+		if t.deleted || t.terminal || t.runpod == nil || t.waiting == nil || t.waiting.Reason != ReasonRestarting ||
+			decideAfterExit(t.pod.Spec.RestartPolicy, t.runpod.Status) != restart {
+			return // started meanwhile, ended or gone
+		}
+		if !p.restartFits(key, t, m, &w) {
+			t.restartQueued, capped = true, true
+			return
+		}
+		t.restartQueued = true // until the start is answered
+		id, pod = t.runpodID, t.pod
+	})
+	for _, e := range w.events {
+		p.event(e.pod, e.kind, e.reason, e.format, e.args...)
+	}
+	switch {
+	case capped:
+		p.q.restarts.AddAfter(key, p.s.FastInterval)
+		return
+	case pod == nil:
+		return
+	}
+	started, err := p.rp.PodAction(ctx, id, runpodapi.ActionStart)
 	if p.health != nil {
 		p.health.ObserveRunPod(ignoreRefusals(err), p.now())
 	}
 	if err != nil {
-		p.log.Info("restart RunPod pod; will retry with back-off", "runpodID", s.id, "pod", s.key, "err", err)
-		p.event(s.pod, corev1.EventTypeWarning, EventRestarted, "restart of RunPod pod %s failed, retrying with back-off: %v", s.id, err)
+		p.log.Info("restart RunPod pod; will retry with back-off", "runpodID", id, "pod", key, "err", err)
+		p.event(pod, corev1.EventTypeWarning, EventRestarted, "restart of RunPod pod %s failed, retrying with back-off: %v", id, err)
+		p.q.restarts.AddRateLimited(key)
 		return
 	}
 	var n int32
-	p.tr.get(s.key, func(t *tracked) {
+	p.tr.get(key, func(t *tracked) {
+		t.restartQueued = false
 		t.restarts++
 		n = t.restarts
+		// Until a listing taken after this start, its answer is the newest
+		// word on the pod: an older listing still saying EXITED must not
+		// restart it again.
+		t.startedAt = p.now()
+		if started != nil {
+			t.runpod = started
+		}
 	})
 	p.metrics.Count(OpRestart)
-	p.event(s.pod, corev1.EventTypeNormal, EventRestarted, "started RunPod pod %s again (restart %d)", s.id, n)
+	p.event(pod, corev1.EventTypeNormal, EventRestarted, "started RunPod pod %s again (restart %d)", id, n)
 	p.kick()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"k8s.io/utils/clock"
 	"net/http"
 	"strings"
 	"syscall"
@@ -61,16 +62,18 @@ func (l *lossyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // as if a create had succeeded just before a crash.
 func (r *rig) seedFor(pod *corev1.Pod, cluster, node string) runpodapi.Pod {
 	r.t.Helper()
-	in := policy.Input{Pod: pod, Node: policy.NodeSettings{ClusterID: cluster, NodeName: node,
-		MaxGPUPrice: r.settings.MaxGPUPrice, DataCenterIDs: r.settings.DataCenterIDs, CloudType: r.settings.CloudType}}
-	q, err := policy.CatalogQueryFor(in)
+	settings := r.settings.NodeSettings
+	settings.ClusterID, settings.NodeName = cluster, node
+	in := policy.Input{Pod: pod, Node: settings}
+	demand, err := policy.Prepare(in)
 	if err != nil {
 		r.t.Fatalf("plan %s: %v", pod.Name, err)
 	}
-	if err := newCatalogCache(r.client, 0, time.Now).fill(context.Background(), q, &in); err != nil {
+	gpus, cpus, err := newCatalogCache(r.client, 0, clock.RealClock{}).get(context.Background(), demand.Query)
+	if err != nil {
 		r.t.Fatal(err)
 	}
-	plan, err := policy.Plan(in)
+	plan, err := demand.Rank(gpus, cpus)
 	if err != nil {
 		r.t.Fatalf("plan %s: %v", pod.Name, err)
 	}

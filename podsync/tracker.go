@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
@@ -25,35 +26,29 @@ type tracked struct {
 	rejected  *policy.Rejection
 	// missingSince is the first complete listing that lacked the RunPod pod
 	// (zero while it is seen); gone is set once GET /v2/pods/{id} proved it gone.
-	missingSince time.Time
-	gone         bool
-	proving      bool    // a GET /v2/pods/{id} proof is in flight
-	runCost      float64 // $/h it billed while running: what a restart books
-	deleted      bool    // Kubernetes deleted it; the RunPod pod is gone or going
-	terminal     bool    // Succeeded/Failed reported; the RunPod pod is deleted
-	restarts     int32
-	runningAt    time.Time // when a list first showed it RUNNING since its last start
-	lastTerm     *corev1.ContainerStateTerminated
-	retryAt      time.Time          // earliest next create or restart attempt
-	backoff      time.Duration      // current retry backoff
-	creating     bool               // a create worker runs for it
-	posted       bool               // a create request was sent: a RunPod pod may exist under its name
-	reserved     float64            // $/h booked by the running create worker, or by a restart held back
-	cancel       context.CancelFunc // stops the create worker
-	done         chan struct{}      // closed when the create worker ends
-	status       *corev1.PodStatus  // last status pushed to Kubernetes
+	missingSince  time.Time
+	gone          bool
+	proving       bool    // a GET /v2/pods/{id} proof is in flight
+	runCost       float64 // $/h it billed while running: what a restart books
+	deleted       bool    // Kubernetes deleted it; the RunPod pod is gone or going
+	terminal      bool    // Succeeded/Failed reported; the RunPod pod is deleted
+	restarts      int32
+	runningAt     time.Time // when a list first showed it RUNNING since its last start
+	lastTerm      *corev1.ContainerStateTerminated
+	restartQueued bool               // its start is in the restarts queue (or being sent)
+	startedAt     time.Time          // when this term last started it again
+	creating      bool               // a create worker runs for it
+	posted        bool               // a create request was sent: a RunPod pod may exist under its name
+	reserved      float64            // $/h booked by the running create worker, or by a restart held back
+	cancel        context.CancelFunc // stops the create worker
+	done          chan struct{}      // closed when the create worker ends
+	status        *corev1.PodStatus  // last status pushed to Kubernetes
 }
 
 func (t *tracked) uid() types.UID { return t.pod.UID }
 
-// keepPod is the copy of a pod the tracker holds. managedFields are dropped:
-// nothing here reads them, they are a third of a pod's size, and an update
-// that carries none leaves the API server's set as it is.
-func keepPod(pod *corev1.Pod) *corev1.Pod {
-	shallow := *pod
-	shallow.ManagedFields = nil // dropped before the deep copy, not copied then dropped
-	return shallow.DeepCopy()
-}
+// keepPod is the copy of a pod the tracker holds (see slim).
+func keepPod(pod *corev1.Pod) *corev1.Pod { return slim(pod) }
 
 // inTransition is true while the pod's status may change soon, so the
 // reconcile loop polls at its fast interval.
@@ -96,9 +91,10 @@ type tracker struct {
 
 func newTracker() *tracker { return &tracker{pods: map[string]*tracked{}} }
 
-func keyOf(namespace, name string) string { return namespace + "/" + name }
+// keyOf and podKey are client-go's namespace/name keys.
+func keyOf(namespace, name string) string { return cache.NewObjectName(namespace, name).String() }
 
-func podKey(p *corev1.Pod) string { return keyOf(p.Namespace, p.Name) }
+func podKey(p *corev1.Pod) string { return cache.MetaObjectToName(p).String() }
 
 // with runs fn under the lock.
 func (tr *tracker) with(fn func(map[string]*tracked)) {
@@ -116,4 +112,27 @@ func (tr *tracker) get(key string, fn func(*tracked)) bool {
 		fn(t)
 	}
 	return ok
+}
+
+// containerOf names the container RunPod runs, falling back to the first one
+// for a pod the policy refuses (its status still needs a container name).
+func containerOf(pod *corev1.Pod, jobAnnotations map[string]string) string {
+	if name, err := policy.RunningContainer(pod, jobAnnotations); err == nil {
+		return name
+	}
+	if len(pod.Spec.Containers) > 0 {
+		return pod.Spec.Containers[0].Name
+	}
+	return ""
+}
+
+// restartCountOf reads the restart count Kubernetes already shows, so a new
+// term continues counting where the last one stopped.
+func restartCountOf(pod *corev1.Pod, container string) int32 {
+	for _, cs := range pod.Status.ContainerStatuses {
+		if cs.Name == container {
+			return cs.RestartCount
+		}
+	}
+	return 0
 }

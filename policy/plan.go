@@ -73,31 +73,22 @@ type CatalogQuery struct {
 	CPU      bool            // a CPU pod: read GET /v2/catalog/cpus
 }
 
-// CatalogQueryFor says which catalog snapshot Plan needs for this input. It
-// runs every check that does not need the catalog first (annotations,
-// containers, ports, env, command), so a pod refused for its own content
-// costs no RunPod call.
-func CatalogQueryFor(in Input) (CatalogQuery, error) {
-	d, err := demandOf(in)
-	if err != nil {
-		return CatalogQuery{}, err
-	}
-	if _, _, err := baseRequest(in, d); err != nil {
-		return CatalogQuery{}, err
-	}
-	if d.gpus == 0 {
-		if err := checkCPUDemand(d); err != nil {
-			return CatalogQuery{}, err
-		}
-		return CatalogQuery{CPU: true}, nil
-	}
-	return CatalogQuery{GPUCount: d.gpus, Cloud: d.cloud}, nil
+// Demand is one pod's ask, derived once per create by Prepare: the catalog
+// read it needs (Query) and the create request every candidate shares.
+// Rank then turns a catalog snapshot into the placement plan.
+type Demand struct {
+	Query   CatalogQuery // the catalog read Rank needs
+	node    NodeSettings
+	d       *demand
+	base    runpodapi.CreatePodRequest
+	dropped []string // service-link variables removed
 }
 
-// Plan decides what to ask RunPod for. Errors wrapping ErrRefused or
-// ErrNoCandidates are for the user (put them in an Event); others mean the
-// caller passed inconsistent input.
-func Plan(in Input) (*PlacementPlan, error) {
+// Prepare runs every check that does not need the catalog (annotations,
+// containers, ports, env, command, the id allow-lists), so a pod refused for
+// its own content costs no RunPod call, and says which catalog to read.
+// Errors wrapping ErrRefused are for the user (an Event).
+func Prepare(in Input) (*Demand, error) {
 	d, err := demandOf(in)
 	if err != nil {
 		return nil, err
@@ -106,17 +97,51 @@ func Plan(in Input) (*PlacementPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan := &PlacementPlan{Name: base.Name, GPUCount: d.gpus, Cloud: d.cloud,
-		DroppedContainers: d.dropped, DroppedEnv: dropped}
+	q := CatalogQuery{GPUCount: d.gpus, Cloud: d.cloud}
 	if d.gpus == 0 {
-		err = planCPU(plan, base, in.Node, d, in.CPUCatalog)
+		if err := checkCPUDemand(d); err != nil {
+			return nil, err
+		}
+		q = CatalogQuery{CPU: true}
+	}
+	return &Demand{Query: q, node: in.Node, d: d, base: base, dropped: dropped}, nil
+}
+
+// Rank decides what to ask RunPod for against a catalog snapshot (the GPU
+// catalog for GPU pods, the CPU catalog for CPU pods), best candidate first.
+// Errors wrapping ErrRefused or ErrNoCandidates are for the user.
+func (dm *Demand) Rank(gpus []runpodapi.GpuType, cpus []runpodapi.CpuType) (*PlacementPlan, error) {
+	d := dm.d
+	plan := &PlacementPlan{Name: dm.base.Name, GPUCount: d.gpus, Cloud: d.cloud,
+		DroppedContainers: d.dropped, DroppedEnv: dm.dropped}
+	var err error
+	if d.gpus == 0 {
+		err = planCPU(plan, dm.base, dm.node, d, cpus)
 	} else {
-		err = planGPU(plan, base, in, d)
+		err = planGPU(plan, dm.base, dm.node, d, gpus)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return plan, nil
+}
+
+// CatalogQueryFor is Prepare's query alone.
+func CatalogQueryFor(in Input) (CatalogQuery, error) {
+	dm, err := Prepare(in)
+	if err != nil {
+		return CatalogQuery{}, err
+	}
+	return dm.Query, nil
+}
+
+// Plan is Prepare then Rank against in's catalogs, in one call.
+func Plan(in Input) (*PlacementPlan, error) {
+	dm, err := Prepare(in)
+	if err != nil {
+		return nil, err
+	}
+	return dm.Rank(in.Catalog, in.CPUCatalog)
 }
 
 // demand is the pod's ask, read from its annotations, container and resources.

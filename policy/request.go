@@ -58,48 +58,6 @@ func baseRequest(in Input, d *demand) (runpodapi.CreatePodRequest, []string, err
 	return req, dropped, nil
 }
 
-// planGPU fills the plan with one candidate per GPU option.
-func planGPU(plan *PlacementPlan, base runpodapi.CreatePodRequest, in Input, d *demand) error {
-	a := &d.ann
-	gd := gpuDemand{
-		Count:       d.gpus,
-		Cloud:       d.cloud,
-		MinMemoryGB: a.RequiredGPUMemoryGB,
-		MaxPrice:    in.Node.MaxGPUPrice,
-		CapSource:   "node MAX_GPU_PRICE",
-		Pinned:      a.GPUTypeIDs,
-		DataCenters: d.dataCenters,
-	}
-	if a.MaxPrice > 0 && (gd.MaxPrice == 0 || a.MaxPrice < gd.MaxPrice) {
-		gd.MaxPrice, gd.CapSource = a.MaxPrice, a.field(AnnotationMaxPrice)
-	}
-	opts, explanation, err := chooseGPUs(in.Catalog, gd)
-	if err != nil {
-		return err
-	}
-	for _, o := range opts {
-		req := cloneRequest(base)
-		req.Gpu = &runpodapi.CreateGpuConfig{
-			ID:                  o.GPU.ID,
-			Count:               d.gpus,
-			AllowedCudaVersions: slices.Clone(a.AllowedCUDAVersions),
-			MinCudaVersion:      a.MinCUDAVersion,
-		}
-		if o.DataCenter != "" {
-			req.DataCenterIDs = []string{o.DataCenter}
-		}
-		plan.Candidates = append(plan.Candidates, Candidate{
-			Request:      req,
-			GpuTypeID:    o.GPU.ID,
-			DataCenterID: o.DataCenter,
-			HourlyCost:   o.PerGPUPrice * float64(d.gpus),
-			Availability: o.Availability,
-		})
-	}
-	plan.Explanation = explanation + plan.notes()
-	return nil
-}
-
 // notes adds what the plan left out to the explanation.
 func (p *PlacementPlan) notes() string {
 	var s string

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"k8s.io/utils/clock"
 )
 
 // DefaultBaseURL is RunPod's production API server; paths add /v2.
@@ -32,9 +33,9 @@ type Config struct {
 	// LogIdleGap ends a non-follow log read once the stream is quiet this
 	// long after the backfill; default 1s.
 	LogIdleGap time.Duration
-	HTTPClient *http.Client     // optional; shared by every call
-	Observer   func(CallResult) // optional; called once per HTTP attempt (metrics)
-	Now        func() time.Time // optional clock for the rate gate
+	HTTPClient *http.Client       // optional; shared by every call
+	Observer   func(CallResult)   // optional; called once per HTTP attempt (metrics)
+	Clock      clock.PassiveClock // optional clock for the rate gate
 }
 
 // CallResult describes one HTTP attempt, for metrics.
@@ -69,7 +70,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("runpod client: base URL: %w", err)
 	}
 	cfg = withDefaults(cfg)
-	gate := newRateGate(cfg.DefaultPerMinute, cfg.Now)
+	gate := newRateGate(cfg.DefaultPerMinute, cfg.Clock)
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{}
@@ -120,8 +121,8 @@ func withDefaults(cfg Config) Config {
 	if cfg.LogIdleGap <= 0 {
 		cfg.LogIdleGap = time.Second
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
 	}
 	return cfg
 }

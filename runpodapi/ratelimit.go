@@ -12,6 +12,7 @@ import (
 
 	"github.com/dunglas/httpsfv"
 	"golang.org/x/time/rate"
+	"k8s.io/utils/clock"
 )
 
 // RateWindow is one quota window as the RateLimit headers describe it.
@@ -75,11 +76,11 @@ type rateGate struct {
 	limiter     *rate.Limiter
 	budget      Budget
 	pausedUntil time.Time
-	now         func() time.Time
+	clock       clock.PassiveClock
 }
 
-func newRateGate(defaultPerMinute int, now func() time.Time) *rateGate {
-	g := &rateGate{now: now, limiter: rate.NewLimiter(rate.Inf, 1)}
+func newRateGate(defaultPerMinute int, clk clock.PassiveClock) *rateGate {
+	g := &rateGate{clock: clk, limiter: rate.NewLimiter(rate.Inf, 1)}
 	if defaultPerMinute > 0 {
 		g.limiter = rate.NewLimiter(rate.Limit(float64(defaultPerMinute)/60), burstFor(defaultPerMinute))
 	}
@@ -97,7 +98,7 @@ func (g *rateGate) wait(ctx context.Context) error {
 	g.mu.Lock()
 	until, lim := g.pausedUntil, g.limiter
 	g.mu.Unlock()
-	if d := until.Sub(g.now()); d > 0 {
+	if d := until.Sub(g.clock.Now()); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
@@ -116,7 +117,7 @@ func (g *rateGate) wait(ctx context.Context) error {
 func (g *rateGate) observe(resp *http.Response) {
 	policy := parsePolicy(resp.Header.Get("RateLimit-Policy"))
 	state := parseState(resp.Header.Get("RateLimit"))
-	now := g.now()
+	now := g.clock.Now()
 
 	g.mu.Lock()
 	defer g.mu.Unlock()

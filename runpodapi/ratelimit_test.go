@@ -1,6 +1,7 @@
 package runpodapi
 
 import (
+	clocktesting "k8s.io/utils/clock/testing"
 	"net/http"
 	"testing"
 	"time"
@@ -55,7 +56,7 @@ func TestParseRateLimitHeaders(t *testing.T) {
 
 func TestRateGateObserve(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	g := newRateGate(60, func() time.Time { return now })
+	g := newRateGate(60, clocktesting.NewFakePassiveClock(now))
 	if got := g.limiter.Limit(); got != rate.Limit(1) {
 		t.Fatalf("default limit = %v, want 1/s", got)
 	}

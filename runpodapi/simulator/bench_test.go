@@ -23,7 +23,7 @@ func seedMany(tb testing.TB, sim *Simulator, clock *fakeClock, n int) {
 		req.Env = map[string]string{"RUNPOD_KUBELET_POD": fmt.Sprintf("default/pod-%d", i)}
 		mustSeed(tb, sim, req)
 	}
-	clock.Advance(time.Minute)
+	clock.Step(time.Minute)
 }
 
 func BenchmarkListPods1000(b *testing.B) {

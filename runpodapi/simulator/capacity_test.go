@@ -133,7 +133,7 @@ func TestCatalogAvailabilityFollowsCapacity(t *testing.T) {
 	if g.Availability != runpodapi.AvailabilityNone || len(g.DataCenters) != 2 || len(g.CudaVersions) == 0 || g.CudaVersions[0].Available {
 		t.Fatalf("0 free: %+v", g)
 	}
-	clock.Advance(20 * time.Second)
+	clock.Step(20 * time.Second)
 	wantStatus(t, call(t, sim, http.MethodPost, "/v2/pods/"+stopped.ID+"/action", map[string]string{"action": "stop"}), 200)
 	if g := gpuOf(t, sim, "?include=AVAILABILITY&product=POD&count=2", h100); g.Availability != runpodapi.AvailabilityLow {
 		t.Fatalf("after stop: %s", g.Availability)

@@ -51,12 +51,12 @@ func conformancePods(t *testing.T, sim *Simulator, clock *fakeClock) map[string]
 	failing := gpuRequest("failing", rtx4090, 1)
 	failing.Env = map[string]string{EnvFailAfter: "1s"}
 	ids["error"] = mustSeed(t, sim, failing).ID
-	clock.Advance(20 * time.Second)
+	clock.Step(20 * time.Second)
 	if err := sim.SetStatus(ids["exited"], runpodapi.StatusExited); err != nil {
 		t.Fatal(err)
 	}
 	ids["starting"] = mustSeed(t, sim, gpuRequest("starting", rtx4090, 1)).ID
-	clock.Advance(12 * time.Second)
+	clock.Step(12 * time.Second)
 	ids["provisioning"] = mustSeed(t, sim, gpuRequest("provisioning", rtx4090, 1)).ID
 	want := map[string]runpodapi.PodStatus{
 		"running": runpodapi.StatusRunning, "cpu-running": runpodapi.StatusRunning, "exited": runpodapi.StatusExited,
@@ -119,7 +119,7 @@ func TestResponsesConformToSpec(t *testing.T) {
 		{name: "503 outage", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{OutageUntil: clock.Now().Add(time.Second)}) }, code: 503, schema: "ErrorResponse"},
 		{name: "5xx", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{ErrorRate: 1}) }, schema: "ErrorResponse"},
 		{name: "429 storm", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{RateLimitStorm: true}) }, code: 429, schema: "ErrorResponse"},
-		{name: "list after changes", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{}); clock.Advance(time.Minute) }, code: 200, schema: "ListPodsResponse"},
+		{name: "list after changes", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{}); clock.Step(time.Minute) }, code: 200, schema: "ListPodsResponse"},
 	}
 	for _, role := range []string{"running", "cpu-running", "exited", "error", "starting", "provisioning"} {
 		cases = append(cases, tc{name: "get " + role, method: "GET", path: podPath(role), code: 200, schema: "Pod"})

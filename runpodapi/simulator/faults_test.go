@@ -45,7 +45,7 @@ func TestOutageEnds(t *testing.T) {
 	sim, clock := newTestSim(t, nil)
 	sim.SetFaults(Faults{OutageUntil: clock.Now().Add(30 * time.Second)})
 	problemOf(t, call(t, sim, http.MethodGet, "/v2/pods", nil), 503)
-	clock.Advance(30 * time.Second)
+	clock.Step(30 * time.Second)
 	wantStatus(t, call(t, sim, http.MethodGet, "/v2/pods", nil), 200)
 }
 

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	clocktesting "k8s.io/utils/clock/testing"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,26 +16,11 @@ import (
 
 const testKey = "rpa_test_key_0123456789"
 
-// fakeClock is a controllable Options.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the simulator's clock in tests: it moves only when Step says.
+type fakeClock = clocktesting.FakeClock
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	return clocktesting.NewFakeClock(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // testOptions: 10s provisioning, 5s starting, 1s log lines, no quota.
@@ -43,7 +28,7 @@ func testOptions(clock *fakeClock) Options {
 	return Options{
 		APIKey: testKey, Seed: 42,
 		ProvisioningDelay: 10 * time.Second, StartingDelay: 5 * time.Second,
-		LogInterval: time.Second, Now: clock.Now,
+		LogInterval: time.Second, Clock: clock,
 	}
 }
 

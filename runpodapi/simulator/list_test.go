@@ -67,7 +67,7 @@ func TestListFaults(t *testing.T) {
 	for i := range 3 {
 		mustSeed(t, sim, cpuRequest(fmt.Sprintf("p%d", i), 2))
 	}
-	clock.Advance(10 * time.Second)
+	clock.Step(10 * time.Second)
 	young := mustSeed(t, sim, cpuRequest("young", 2))
 
 	sim.SetFaults(Faults{ListLag: 5 * time.Second})

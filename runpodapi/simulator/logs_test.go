@@ -76,7 +76,7 @@ func TestLogBackfill(t *testing.T) {
 	req.Env = map[string]string{EnvExitAfter: "10s"}
 	created := mustSeed(t, sim, req)
 	t0 := created.CreatedAt
-	clock.Advance(time.Minute) // exited at t0+25s: 4 system lines before, 10 container lines, 1 after
+	clock.Step(time.Minute) // exited at t0+25s: 4 system lines before, 10 container lines, 1 after
 	at := func(d time.Duration) string { return t0.Add(d).Format(time.RFC3339) }
 	idOf := func(seq int, d time.Duration) string {
 		return t0.Add(d).Format(time.RFC3339Nano) + "/" + strconv.Itoa(1e12 + seq)[1:]
@@ -129,7 +129,7 @@ func TestLogContent(t *testing.T) {
 	req := gpuRequest("job", rtx4090, 1)
 	req.Env = map[string]string{EnvLogLines: "loading model\nModel loaded.", EnvFailAfter: "5s"}
 	id := mustSeed(t, sim, req).ID
-	clock.Advance(time.Minute)
+	clock.Step(time.Minute)
 	events := readAllEvents(t, call(t, sim, http.MethodGet, "/v2/pods/"+id+"/logs", nil).Body)
 	var got []string
 	for _, ev := range events {
@@ -199,13 +199,13 @@ func TestLogFollowAndResume(t *testing.T) {
 	srv := NewServer(opts)
 	defer srv.Close()
 	id := mustSeed(t, srv.Simulator, gpuRequest("a", rtx4090, 1)).ID
-	clock.Advance(15 * time.Second) // RUNNING: 4 system events so far
+	clock.Step(15 * time.Second) // RUNNING: 4 system events so far
 
 	stream, stop := openLogs(t, srv, id, "?tail=0", "")
 	var seen []int
 	var last runpodapi.LogLine
 	for range 3 {
-		clock.Advance(opts.LogInterval)
+		clock.Step(opts.LogInterval)
 		ev, err := stream.next()
 		if err != nil {
 			t.Fatalf("follow: %v", err)
@@ -216,7 +216,7 @@ func TestLogFollowAndResume(t *testing.T) {
 		seen, last = append(seen, seqOf(t, ev)), ev
 	}
 	stop() // the client goes away; lines keep coming
-	clock.Advance(5 * opts.LogInterval)
+	clock.Step(5 * opts.LogInterval)
 
 	stream, stop = openLogs(t, srv, id, "", last.ID)
 	defer stop()

@@ -1,6 +1,10 @@
 package simulator
 
-import "time"
+import (
+	"time"
+
+	"k8s.io/utils/clock"
+)
 
 // Quota is the per-window request quota of one API key; 0 disables that window.
 type Quota struct{ Minute, Hour, Day int }
@@ -16,7 +20,7 @@ type Options struct {
 	// PageSize is how many pods one GET /v2/pods page holds (the live API
 	// paginates; its page size is not documented). 0 means DefaultPageSize.
 	PageSize int
-	Now      func() time.Time // optional clock for tests; default time.Now
+	Clock    clock.PassiveClock // optional clock for tests; default the real clock
 }
 
 // DefaultOptions are demo-friendly: pods run after ~4s, one log line a
@@ -37,8 +41,8 @@ const DefaultPageSize = 100
 
 // withDefaults fills what a zero Options leaves unusable.
 func (o Options) withDefaults() Options {
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = DefaultPageSize

@@ -47,7 +47,7 @@ func rateOf(t *testing.T, rec *httptest.ResponseRecorder) (limit, policy []windo
 
 func TestRateLimitHeaders(t *testing.T) {
 	sim, clock := newTestSim(t, func(o *Options) { o.Quota = Quota{Minute: 60, Hour: 3000, Day: 50000} })
-	clock.Advance(48 * time.Second) // 12:00:48
+	clock.Step(48 * time.Second) // 12:00:48
 	for i, tc := range []struct {
 		method, path string
 		body         any
@@ -80,7 +80,7 @@ func TestRateLimitHeaders(t *testing.T) {
 
 func TestRateLimitExhaustion(t *testing.T) {
 	sim, clock := newTestSim(t, func(o *Options) { o.Quota = Quota{Minute: 3, Hour: 4} })
-	clock.Advance(50 * time.Second) // 10s left in the minute window
+	clock.Step(50 * time.Second) // 10s left in the minute window
 	for range 3 {
 		wantStatus(t, call(t, sim, http.MethodGet, "/v2/pods", nil), 200)
 	}
@@ -94,7 +94,7 @@ func TestRateLimitExhaustion(t *testing.T) {
 			t.Fatalf("429 RateLimit = %+v, want minute r=0, hour r=1", limit)
 		}
 	}
-	clock.Advance(10 * time.Second) // new minute
+	clock.Step(10 * time.Second) // new minute
 	rec := call(t, sim, http.MethodGet, "/v2/pods", nil)
 	wantStatus(t, rec, 200)
 	if limit, _ := rateOf(t, rec); limit[0] != (windowState{"minute", 2, 60}) || limit[1].a != 0 {

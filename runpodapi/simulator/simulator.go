@@ -63,7 +63,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // now is the simulator clock in UTC, at millisecond precision like the API's timestamps.
-func (s *Simulator) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
+func (s *Simulator) now() time.Time { return s.opts.Clock.Now().UTC().Truncate(time.Millisecond) }
 
 // apiRoute is one path of the public API and its handler per method.
 type apiRoute struct {

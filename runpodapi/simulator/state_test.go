@@ -30,7 +30,7 @@ func TestLifecycleFollowsTheClock(t *testing.T) {
 		{time.Second, runpodapi.StatusRunning, run, true},
 		{time.Hour, runpodapi.StatusRunning, run, true},
 	} {
-		clock.Advance(step.advance)
+		clock.Step(step.advance)
 		p := mustPod(t, sim, created.ID)
 		at := clock.Now().Sub(t0)
 		if p.Status != step.status || !slices.Equal(p.Actions, step.actions) {
@@ -59,7 +59,7 @@ func TestRunningPodView(t *testing.T) {
 	if created.Ssh.Direct != nil || created.Runtime != nil {
 		t.Fatalf("PROVISIONING pod has ssh.direct %v runtime %v", created.Ssh.Direct, created.Runtime)
 	}
-	clock.Advance(75 * time.Second)
+	clock.Step(75 * time.Second)
 	p := mustPod(t, sim, created.ID)
 	rt := p.Runtime
 	if rt == nil || rt.Uptime != 60 || len(rt.Gpus) != 2 || rt.Cpu == nil || rt.Memory == nil {
@@ -105,7 +105,7 @@ func TestRunningPodView(t *testing.T) {
 func TestCPUPodView(t *testing.T) {
 	sim, clock := newTestSim(t, nil)
 	created := mustSeed(t, sim, cpuRequest("cpu", 4))
-	clock.Advance(time.Minute)
+	clock.Step(time.Minute)
 	p := mustPod(t, sim, created.ID)
 	if p.Gpu != nil || p.Cpu == nil || p.Cpu.Memory != 8 || p.CudaVersion != nil {
 		t.Fatalf("cpu pod = gpu %v cpu %+v cuda %v", p.Gpu, p.Cpu, p.CudaVersion)
@@ -132,11 +132,11 @@ func TestSimulatedExitAndFailure(t *testing.T) {
 			req.Env = tc.env
 			id := mustSeed(t, sim, req).ID
 			free := sim.Capacity(rtx4090, "US-TX-3")
-			clock.Advance(15*time.Second + tc.after - time.Second)
+			clock.Step(15*time.Second + tc.after - time.Second)
 			if p := mustPod(t, sim, id); p.Status != runpodapi.StatusRunning {
 				t.Fatalf("just before the end: %s, want RUNNING", p.Status)
 			}
-			clock.Advance(time.Second)
+			clock.Step(time.Second)
 			p := mustPod(t, sim, id)
 			if p.Status != tc.want || p.Cost != 0 || p.Runtime != nil || !slices.Equal(p.Actions, []runpodapi.PodAction{runpodapi.ActionStart, runpodapi.ActionTerminate}) {
 				t.Fatalf("after the end: status %s cost %v runtime %v actions %v", p.Status, p.Cost, p.Runtime, p.Actions)
@@ -180,7 +180,7 @@ func TestPodActions(t *testing.T) {
 			sim, clock := newTestSim(t, nil)
 			id := mustSeed(t, sim, gpuRequest("a", rtx4090, 1)).ID
 			for _, s := range tc.steps {
-				clock.Advance(s.advance)
+				clock.Step(s.advance)
 				rec := call(t, sim, http.MethodPost, "/v2/pods/"+id+"/action", map[string]string{"action": s.action})
 				wantStatus(t, rec, s.code)
 				switch s.code {
@@ -204,10 +204,10 @@ func TestPodActions(t *testing.T) {
 func TestRestartKeepsFirstStartedAt(t *testing.T) {
 	sim, clock := newTestSim(t, nil)
 	id := mustSeed(t, sim, gpuRequest("a", rtx4090, 1)).ID
-	clock.Advance(20 * time.Second)
+	clock.Step(20 * time.Second)
 	first := *mustPod(t, sim, id).StartedAt
 	wantStatus(t, call(t, sim, http.MethodPost, "/v2/pods/"+id+"/action", map[string]string{"action": "restart"}), 200)
-	clock.Advance(5 * time.Second)
+	clock.Step(5 * time.Second)
 	p := mustPod(t, sim, id)
 	if p.Status != runpodapi.StatusRunning || !p.StartedAt.Equal(first) || p.Runtime.Uptime != 0 {
 		t.Fatalf("after restart: %s startedAt %v uptime %d, want RUNNING %v 0", p.Status, p.StartedAt, p.Runtime.Uptime, first)
@@ -223,7 +223,7 @@ func TestStopReleasesComputeAndStartNeedsIt(t *testing.T) {
 	if got := sim.Capacity(rtx4090, "US-TX-3"); got != 0 {
 		t.Fatalf("capacity with the pod = %d, want 0", got)
 	}
-	clock.Advance(20 * time.Second)
+	clock.Step(20 * time.Second)
 	wantStatus(t, call(t, sim, http.MethodPost, "/v2/pods/"+id+"/action", map[string]string{"action": "stop"}), 200)
 	if got := sim.Capacity(rtx4090, "US-TX-3"); got != 1 {
 		t.Fatalf("capacity after stop = %d, want 1", got)
@@ -240,7 +240,7 @@ func TestStopReleasesComputeAndStartNeedsIt(t *testing.T) {
 func TestLockedPodRefusesStop(t *testing.T) {
 	sim, clock := newTestSim(t, nil)
 	id := mustSeed(t, sim, gpuRequest("a", rtx4090, 1)).ID
-	clock.Advance(20 * time.Second)
+	clock.Step(20 * time.Second)
 	wantStatus(t, call(t, sim, http.MethodPatch, "/v2/pods/"+id, map[string]bool{"locked": true}), 200)
 	for _, a := range []string{"stop", "restart"} {
 		problemOf(t, call(t, sim, http.MethodPost, "/v2/pods/"+id+"/action", map[string]string{"action": a}), 409)
