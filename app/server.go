@@ -30,7 +30,7 @@ func (h *HealthServer) SetReady(ok bool, why string) {
 }
 
 func newHealthServer(lc fx.Lifecycle, cfg *Config, m *Metrics, log *slog.Logger) *HealthServer {
-	h := &HealthServer{addr: cfg.HealthAddr}
+	h := &HealthServer{addr: cfg.HealthAddr.String()}
 	h.SetReady(false, "starting")
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
@@ -45,9 +45,9 @@ func newHealthServer(lc fx.Lifecycle, cfg *Config, m *Metrics, log *slog.Logger)
 	h.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
-			l, err := net.Listen("tcp", cfg.HealthAddr)
+			l, err := net.Listen("tcp", cfg.HealthAddr.String())
 			if err != nil {
-				return fmt.Errorf("HEALTH_ADDR %s: %w", cfg.HealthAddr, err)
+				return fmt.Errorf("HEALTH_ADDR %s: %w", cfg.HealthAddr.String(), err)
 			}
 			h.addr = l.Addr().String()
 			log.Info("health server listening", "addr", h.addr)

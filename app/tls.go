@@ -1,71 +1,87 @@
 package app
 
 import (
+	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
-	"math/big"
 	"net"
-	"time"
+	"sync"
 
 	"github.com/virtual-kubelet/virtual-kubelet/node/nodeutil"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
 	"k8s.io/client-go/kubernetes"
+	certutil "k8s.io/client-go/util/cert"
 )
 
-// kubeletTLS is the kubelet API's server TLS: TLS_CERT_FILE/TLS_KEY_FILE, or
-// a self-signed pair for the node name and IP made at start. Client
-// certificates are requested, and verified by the authenticator below.
-func kubeletTLS(cfg *Config, nodeName, ip string) (*tls.Config, error) {
-	var cert tls.Certificate
-	var err error
+// kubeletTLS is the kubelet API's server TLS: TLS_CERT_FILE/TLS_KEY_FILE,
+// watched so a rotated pair (a renewed cert-manager Secret, say) is served
+// from the next handshake on, or a self-signed pair for the node name and
+// IP made at start. Client certificates are requested, and verified by the
+// authenticator below.
+func kubeletTLS(ctx context.Context, cfg *Config, nodeName, ip string) (*tls.Config, error) {
+	var source certKeySource
 	if cfg.TLSCertFile != "" {
-		cert, err = tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		files, err := dynamiccertificates.NewDynamicServingContentFromFiles("kubelet-serving", cfg.TLSCertFile, cfg.TLSKeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("TLS_CERT_FILE/TLS_KEY_FILE: %w", err)
 		}
-	} else if cert, err = selfSigned(nodeName, ip); err != nil {
-		return nil, fmt.Errorf("generate the kubelet API's self-signed certificate: %w", err)
+		go files.Run(ctx, 1)
+		source = files
+	} else {
+		var ips []net.IP
+		if p := net.ParseIP(ip); p != nil {
+			ips = append(ips, p)
+		}
+		certPEM, keyPEM, err := certutil.GenerateSelfSignedCertKey(nodeName, ips, []string{"localhost"})
+		if err != nil {
+			return nil, fmt.Errorf("generate the kubelet API's self-signed certificate: %w", err)
+		}
+		source = staticPair{certPEM, keyPEM}
+	}
+	pair := &servedPair{source: source}
+	if _, err := pair.get(); err != nil {
+		return nil, fmt.Errorf("kubelet API certificate: %w", err)
 	}
 	return &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		CipherSuites: nodeutil.DefaultServerCiphers(),
-		ClientAuth:   tls.RequestClientCert,
-		Certificates: []tls.Certificate{cert},
+		MinVersion:     tls.VersionTLS12,
+		CipherSuites:   nodeutil.DefaultServerCiphers(),
+		ClientAuth:     tls.RequestClientCert,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return pair.get() },
 	}, nil
 }
 
-func selfSigned(nodeName, ip string) (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+// certKeySource is a PEM certificate and key that may change.
+type certKeySource interface {
+	CurrentCertKeyContent() (cert, key []byte)
+}
+
+type staticPair struct{ cert, key []byte }
+
+func (s staticPair) CurrentCertKeyContent() ([]byte, []byte) { return s.cert, s.key }
+
+// servedPair parses its source's pair again only when the content changed.
+type servedPair struct {
+	source certKeySource
+
+	mu        sync.Mutex
+	cert, key []byte
+	parsed    *tls.Certificate
+}
+
+func (s *servedPair) get() (*tls.Certificate, error) {
+	cert, key := s.source.CurrentCertKeyContent()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.parsed != nil && bytes.Equal(cert, s.cert) && bytes.Equal(key, s.key) {
+		return s.parsed, nil
+	}
+	pair, err := tls.X509KeyPair(cert, key)
 	if err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: nodeName},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{nodeName, "localhost"},
-	}
-	if p := net.ParseIP(ip); p != nil {
-		tmpl.IPAddresses = []net.IP{p}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+	s.cert, s.key, s.parsed = cert, key, &pair
+	return s.parsed, nil
 }
 
 // kubeletAuth authenticates kubelet API requests like a real kubelet: client

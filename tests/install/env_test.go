@@ -31,7 +31,7 @@ func configVariables() []string {
 func TestChartSetsEveryVariable(t *testing.T) {
 	needE2E(t)
 	full := render(t, "rpk", "runpod",
-		"runpod.apiKey=rp-key", "runpod.apiUrl=http://sim.runpod.test:8999",
+		"runpod.apiKey=rp-key", "runpod.apiUrl=https://sim.runpod.test:8999",
 		"kubelet.nodeName=gpu-a", "kubelet.namespace=leases", "kubelet.clusterId=prod-1",
 		"kubelet.maxGpuPrice=0.8", "kubelet.maxHourlySpend=12.5", "kubelet.datacenterIds={US-TX-3,eu-ro-1}",
 		"kubelet.cloudType=community", "kubelet.reconcileInterval=30", // the old chart's seconds
@@ -39,13 +39,13 @@ func TestChartSetsEveryVariable(t *testing.T) {
 		"kubelet.logLevel=debug", "kubelet.apiPort=11250", "kubelet.healthPort=9090", "kubelet.internalIp=10.1.2.3",
 		"kubelet.tls.existingSecret=rpk-tls", "kubelet.kubeconfig.existingSecret=rpk-kubeconfig",
 		"leaderElection.leaseDuration=20s", "leaderElection.renewDeadline=15s", "leaderElection.retryPeriod=3s",
-		"kubelet.missingPodWindow=5m", "kubelet.allowedNamespaces={team-a,team-b}",
+		"kubelet.missingPodWindow=5m", "kubelet.orphanGrace=45s", "kubelet.allowedNamespaces={team-a,team-b}",
 		"kubelet.allowedNetworkVolumeIds={team-a/vol-1,shared}", "kubelet.allowedTemplateIds={tpl-1}",
 		"kubelet.allowedRegistryAuthIds={team-b/reg-9}")
 	want := map[string]string{
 		"KUBECONFIG":                 "/etc/runpod-kubelet/kubeconfig/kubeconfig",
 		"RUNPOD_API_KEY":             "secret:rpk-runpod-kubelet-api-key/api-key",
-		"RUNPOD_API_URL":             "http://sim.runpod.test:8999",
+		"RUNPOD_API_URL":             "https://sim.runpod.test:8999",
 		"NODE_NAME":                  "gpu-a",
 		"NAMESPACE":                  "leases",
 		"CLUSTER_ID":                 "prod-1",
@@ -55,6 +55,7 @@ func TestChartSetsEveryVariable(t *testing.T) {
 		"CLOUD_TYPE":                 "COMMUNITY",
 		"RECONCILE_INTERVAL":         "30s",
 		"MISSING_POD_WINDOW":         "5m",
+		"ORPHAN_GRACE":               "45s",
 		"ALLOWED_NAMESPACES":         "team-a,team-b",
 		"ALLOWED_NETWORK_VOLUME_IDS": "team-a/vol-1,shared",
 		"ALLOWED_TEMPLATE_IDS":       "tpl-1",
