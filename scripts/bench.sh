@@ -18,6 +18,8 @@
 # heavy meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 out=bench/RESULTS.md
 while [ $# -gt 0 ]; do
@@ -33,26 +35,26 @@ trap 'rm -rf "$work"' EXIT
 profiles=bench/profiles
 mkdir -p "$profiles"
 steps=()
-t_start=$(date +%s)
+t_start=$(now_ms)
 # The tree as the binaries are built, not as it is when the run ends.
 commit="\`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`$(git diff --quiet HEAD 2>/dev/null || echo ' with local changes')"
-step() { # name, start time
-	steps+=("$1|$(($(date +%s) - $2))")
+step() { # name, start time (now_ms): a row of the Steps table, printed at the end
+	steps+=("$1|$(secs_since "$2")")
 }
 
 echo "== control plane binaries" >&2
-t=$(date +%s)
+t=$(now_ms)
 RPK_BIN_DIR=$(scripts/controlplane-build.sh)
 export RPK_BIN_DIR
 step "control plane binaries (scripts/controlplane-build.sh)" "$t"
 
 echo "== Go benchmarks (policy, podsync, runpodapi)" >&2
-t=$(date +%s)
+t=$(now_ms)
 go test -run '^$' -bench . -benchmem ./policy/ ./podsync/ ./runpodapi/... | tee "$work/bench.txt" >&2
 step "Go benchmarks" "$t"
 
 echo "== scale scenario (RPK_BENCH=1 go test ./tests/bench/)" >&2
-t=$(date +%s)
+t=$(now_ms)
 rm -f "$profiles"/*.pprof
 scenario_rc=0
 RPK_BENCH=1 RPK_BENCH_OUT="$work/scenario.md" RPK_BENCH_PROFILES="$PWD/$profiles" \
@@ -132,7 +134,7 @@ bench_table() {
 		echo "| $name | $secs |"
 		if [ "$secs" -gt "$slowest_s" ]; then slowest=$name slowest_s=$secs; fi
 	done
-	echo "| total | $(($(date +%s) - t_start)) |"
+	echo "| total | $(secs_since "$t_start") |"
 	echo
 	echo "Slowest step: $slowest (${slowest_s} s)."
 } >"$work/RESULTS.md"

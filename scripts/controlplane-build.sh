@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds etcd, kube-apiserver, kube-scheduler, kube-controller-manager and
 # kubectl from source through the Go module proxy into a versioned cache
-# directory. A second run is a no-op. Prints the bin directory on stdout.
+# directory. A second run is a no-op; a run beside a build waits for it.
+# Prints the bin directory on stdout.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 K8S_VERSION="${K8S_VERSION:-v1.35.4}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.5}"
@@ -13,12 +16,9 @@ BINARIES=(etcd etcdctl kube-apiserver kube-controller-manager kube-scheduler kub
 have_all() {
 	for b in "${BINARIES[@]}"; do [ -x "$BIN/$b" ] || return 1; done
 }
-if have_all; then
-	echo "$BIN"
-	exit 0
-fi
+build_once "$BIN" have_all
 
-start=$(date +%s)
+start=$(now_ms)
 echo "building the control plane $K8S_VERSION (etcd $ETCD_VERSION) into $BIN; about 7 minutes on 2 cores, once" >&2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -64,7 +64,7 @@ ld="-s -w"
 for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 	ld="$ld -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
-mkdir -p "$work/out" "$BIN"
+mkdir -p "$work/out"
 echo "  compiling" >&2
 go build -trimpath -ldflags "$ld" -o "$work/out/" \
 	k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
@@ -72,5 +72,5 @@ go build -trimpath -ldflags "$ld" -o "$work/out/" \
 go build -trimpath -ldflags "-s -w" -o "$work/out/etcd" go.etcd.io/etcd/server/v3 >&2
 go build -trimpath -ldflags "-s -w" -o "$work/out/etcdctl" go.etcd.io/etcd/etcdctl/v3 >&2
 for b in "${BINARIES[@]}"; do mv "$work/out/$b" "$BIN/$b"; done
-echo "  built in $(($(date +%s) - start))s" >&2
+echo "  built in $(secs_since "$start")s" >&2
 echo "$BIN"

@@ -4,6 +4,12 @@
 # its end-to-end tests. No kubelet runs here: runpod-kubelet is the only node.
 #
 #   scripts/controlplane.sh start|stop [--purge]|status|env
+#   scripts/controlplane.sh sa-kubeconfig NAMESPACE NAME OUTFILE [DURATION]
+#
+# sa-kubeconfig writes OUTFILE, a kubeconfig for ServiceAccount NAMESPACE/NAME
+# (created if missing) with a token of DURATION (1h; kubectl create token's
+# --duration), against the same server and CA as admin.kubeconfig. The demo and
+# tests/cluster both use it, so there is one way to run as a ServiceAccount.
 #
 # Settings (environment):
 #   RPK_STATE_DIR       PKI, etcd data, logs, pids, kubeconfigs ($PWD/.cache/controlplane)
@@ -27,19 +33,13 @@ PKI=$STATE/pki
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler)
 READY_TIMEOUT=60
 
-now_ms() { date +%s%3N; }
-# step prints one progress line: what finished and the seconds since $1 (ms).
-step() { printf '  %-44s %5.1fs\n' "$2" "$(($(now_ms) - $1))e-3"; }
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 die() { echo "controlplane: $*" >&2; exit 1; }
 
 pid_of() { cat "$STATE/pids/$1.pid" 2>/dev/null || true; }
-# running is true when the pid file names a live process of that binary
-# (comparing /proc/<pid>/exe guards against a recycled pid).
-running() {
-	local pid
-	pid=$(pid_of "$1")
-	[ -n "$pid" ] && [ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null)")" = "$1" ]
-}
+# running NAME: the pid file names a live process of that binary.
+running() { pid_alive "$STATE/pids/$1.pid" "$1"; }
 
 # ---------------------------------------------------------------- PKI
 
@@ -230,7 +230,7 @@ start() {
 		return 0
 	fi
 	write_kubeconfigs
-	step "$t" "PKI and kubeconfigs in $STATE"
+	step_line "$t" "PKI and kubeconfigs in $STATE"
 	DEADLINE=$(($(now_ms) + READY_TIMEOUT * 1000))
 
 	t=$(now_ms)
@@ -241,7 +241,7 @@ start() {
 	fi
 	wait_for etcd "etcd health" "$BIN/etcdctl" --endpoints="http://127.0.0.1:$ETCD_PORT" \
 		--command-timeout=2s endpoint health
-	step "$t" "etcd healthy on 127.0.0.1:$ETCD_PORT"
+	step_line "$t" "etcd healthy on 127.0.0.1:$ETCD_PORT"
 
 	t=$(now_ms)
 	if ! running kube-apiserver; then
@@ -249,7 +249,7 @@ start() {
 		launch kube-apiserver
 	fi
 	wait_for kube-apiserver "/readyz" kubectl_admin get --raw /readyz
-	step "$t" "kube-apiserver ready on 127.0.0.1:$API_PORT"
+	step_line "$t" "kube-apiserver ready on 127.0.0.1:$API_PORT"
 
 	t=$(now_ms)
 	running kube-controller-manager || launch kube-controller-manager
@@ -257,36 +257,16 @@ start() {
 	wait_for kube-controller-manager "ServiceAccount default/default" \
 		kubectl_admin -n default get serviceaccount default
 	running kube-scheduler || fail kube-scheduler "kube-scheduler exited"
-	step "$t" "controller-manager and scheduler up"
+	step_line "$t" "controller-manager and scheduler up"
 	echo "control plane ready: export KUBECONFIG=$STATE/admin.kubeconfig"
-}
-
-# terminate NAME...: TERM the running ones, KILL what is left after 5 s.
-terminate() {
-	local c i left=() names=()
-	for c in "$@"; do
-		if running "$c"; then
-			kill -TERM "$(pid_of "$c")" 2>/dev/null || true
-			names+=("$c")
-		fi
-	done
-	for ((i = 0; i < 50 && ${#names[@]} > 0; i++)); do
-		sleep 0.1
-		left=("${names[@]}")
-		names=()
-		for c in "${left[@]}"; do running "$c" && names+=("$c"); done
-	done
-	for c in "${names[@]}"; do
-		echo "  $c ignored TERM for 5s: KILL" >&2
-		kill -KILL "$(pid_of "$c")" 2>/dev/null || true
-	done
 }
 
 # stop ends etcd last: together with the apiserver, each waits on the other's
 # open watch streams and the pair can outlast the 5 s grace.
 stop() {
-	terminate kube-scheduler kube-controller-manager kube-apiserver
-	terminate etcd
+	local p=$STATE/pids
+	stop_pids --exe "$p/kube-scheduler.pid" "$p/kube-controller-manager.pid" "$p/kube-apiserver.pid"
+	stop_pids --exe "$p/etcd.pid"
 	rm -f "$STATE"/pids/*.pid
 }
 
@@ -303,6 +283,48 @@ status() {
 	return "$rc"
 }
 
+# sa_kubeconfig NAMESPACE NAME OUTFILE [DURATION]: see the header; a token, not a
+# client cert, so RBAC sees the ServiceAccount an installed kubelet runs as.
+sa_kubeconfig() {
+	if [ $# -lt 3 ] || [ $# -gt 4 ]; then die "usage: $0 sa-kubeconfig NAMESPACE NAME OUTFILE [DURATION]"; fi
+	local ns=$1 name=$2 out=$3 duration=${4:-1h} user="system:serviceaccount:$1:$2" admin=$STATE/admin.kubeconfig
+	local server ca created token
+	[ -s "$admin" ] || die "no $admin: '$0 start' first"
+	BIN=${RPK_BIN_DIR:-$(cat "$STATE/bin-dir" 2>/dev/null || true)}
+	[ -x "$BIN/kubectl" ] || die "no kubectl in '$BIN' (set RPK_BIN_DIR)"
+	server=$(sed -n 's/^    server: //p' "$admin")
+	ca=$(sed -n 's/^    certificate-authority-data: //p' "$admin")
+	# Create without a get first: two callers may race, and one sees "already exists".
+	created=$(kubectl_admin -n "$ns" create serviceaccount "$name" 2>&1) ||
+		grep -q 'already exists' <<<"$created" || die "create ServiceAccount $ns/$name: $created"
+	token=$(kubectl_admin -n "$ns" create token "$name" --duration "$duration") ||
+		die "token for ServiceAccount $ns/$name"
+	mkdir -p "$(dirname "$out")"
+	(
+		umask 077 # the token is a credential
+		cat >"$out" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: runpod-kubelet
+  cluster:
+    server: $server
+    certificate-authority-data: $ca
+users:
+- name: "$user"
+  user:
+    token: $token
+contexts:
+- name: "$user"
+  context:
+    cluster: runpod-kubelet
+    user: "$user"
+    namespace: $ns
+current-context: "$user"
+EOF
+	)
+}
+
 env_lines() {
 	echo "export KUBECONFIG=$STATE/admin.kubeconfig"
 	echo "export RPK_NODE_KUBECONFIG=$STATE/node.kubeconfig"
@@ -317,12 +339,13 @@ stop)
 	stop
 	if [ "${2:-}" = --purge ]; then
 		rm -rf "$STATE"
-		step "$t" "stopped; deleted $STATE"
+		step_line "$t" "stopped; deleted $STATE"
 	else
-		step "$t" "stopped; state kept in $STATE"
+		step_line "$t" "stopped; state kept in $STATE"
 	fi
 	;;
 status) status ;;
 env) env_lines ;;
-*) die "usage: $0 start|stop [--purge]|status|env" ;;
+sa-kubeconfig) shift; sa_kubeconfig "$@" ;;
+*) die "usage: $0 start|stop [--purge]|status|env|sa-kubeconfig NAMESPACE NAME OUTFILE [DURATION]" ;;
 esac

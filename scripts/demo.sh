@@ -14,21 +14,9 @@ SIM_KEY="${SIM_KEY:-demo-key}"
 run_dir="$RPK_STATE_DIR/demo"
 bin="$root/.cache/bin/runpod-kubelet"
 
-step_start=0
-step() { step_start=$(date +%s); printf '%-62s' "$1"; }
-done_() { echo "$(($(date +%s) - step_start))s"; }
-
-stop_pid() {
-	local f="$run_dir/$1.pid"
-	[ -f "$f" ] || return 0
-	local pid; pid=$(cat "$f")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$f"
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+stop_pid() { stop_pids "$run_dir/$1.pid"; }
 
 if [ "${1:-}" = stop ]; then
 	stop_pid kubelet
@@ -43,38 +31,32 @@ stop_pid kubelet
 stop_pid simulator
 scripts/controlplane.sh stop --purge >/dev/null 2>&1 || true
 mkdir -p "$run_dir" "$(dirname "$bin")"
-step "building runpod-kubelet"
+step_begin "building runpod-kubelet"
 go build -o "$bin" .
-done_
-step "building the control plane (cached after the first run)"
+step_end
+step_begin "building the control plane (cached after the first run)"
 bindir=$(scripts/controlplane-build.sh)
 export PATH="$bindir:$PATH"
-done_
-step "starting etcd, apiserver, scheduler, controller-manager"
+step_end
+step_begin "starting etcd, apiserver, scheduler, controller-manager"
 scripts/controlplane.sh start >"$run_dir/controlplane.log" 2>&1 || { cat "$run_dir/controlplane.log"; exit 1; }
 export KUBECONFIG="$RPK_STATE_DIR/admin.kubeconfig"
-done_
+step_end
 
-step "starting the RunPod simulator on $SIM_ADDR"
+step_begin "starting the RunPod simulator on $SIM_ADDR"
 stop_pid simulator
 RUNPOD_API_KEY="$SIM_KEY" nohup "$bin" simulate --listen "$SIM_ADDR" --provisioning-delay 3s --starting-delay 2s \
 	>"$run_dir/simulator.log" 2>&1 &
 echo $! >"$run_dir/simulator.pid"
-done_
+step_end
 
-step "applying RBAC; kubelet runs as ServiceAccount runpod-kubelet"
+step_begin "applying RBAC; kubelet runs as ServiceAccount runpod-kubelet"
 kubectl apply -k kustomize/rbac >/dev/null
-token=$(kubectl -n kube-system create token runpod-kubelet --duration 24h)
-server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
 sa_kubeconfig="$run_dir/kubelet.kubeconfig"
-KUBECONFIG="$sa_kubeconfig" kubectl config set-cluster local --server="$server" \
-	--certificate-authority="$RPK_STATE_DIR/ca.crt" --embed-certs >/dev/null
-KUBECONFIG="$sa_kubeconfig" kubectl config set-credentials runpod-kubelet --token="$token" >/dev/null
-KUBECONFIG="$sa_kubeconfig" kubectl config set-context local --cluster=local --user=runpod-kubelet >/dev/null
-KUBECONFIG="$sa_kubeconfig" kubectl config use-context local >/dev/null
-done_
+scripts/controlplane.sh sa-kubeconfig kube-system runpod-kubelet "$sa_kubeconfig" 24h
+step_end
 
-step "starting runpod-kubelet"
+step_begin "starting runpod-kubelet"
 stop_pid kubelet
 KUBECONFIG="$sa_kubeconfig" RUNPOD_API_KEY="$SIM_KEY" RUNPOD_API_URL="http://$SIM_ADDR" \
 	LISTEN_ADDR="$KUBELET_ADDR" HEALTH_ADDR="$HEALTH_ADDR" INTERNAL_IP=127.0.0.1 \
@@ -87,12 +69,12 @@ for _ in $(seq 60); do
 	sleep 1
 done
 kubectl wait --for=condition=Ready node/virtual-runpod --timeout=60s >/dev/null
-done_
+step_end
 
-step "applying examples/ (GPU pod, Job, HTTP server)"
+step_begin "applying examples/ (GPU pod, Job, HTTP server)"
 kubectl apply -f examples/ >/dev/null
 kubectl wait --for=condition=Ready pod/nvidia-smi pod/inference --timeout=90s >/dev/null
-done_
+step_end
 
 echo
 kubectl get nodes,pods -o wide

@@ -4,6 +4,8 @@
 # a minute on 2 cores, once) into a versioned cache directory. A second run
 # is a no-op. Prints the bin directory on stdout; progress goes to stderr.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 HELM_VERSION="${HELM_VERSION:-v3.22.0}"
 CACHE_ROOT="${RPK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/runpod-kubelet}"
@@ -13,16 +15,10 @@ have_helm() {
 	[ -x "$BIN/helm" ] && [ "$("$BIN/helm" version --template '{{.Version}}' 2>/dev/null)" = "$HELM_VERSION" ]
 }
 
-mkdir -p "$BIN"
 # One build at a time: test packages and scripts may call this together.
-exec 9>"$BIN/.lock"
-flock 9
-if have_helm; then
-	echo "$BIN"
-	exit 0
-fi
+build_once "$BIN" have_helm
 
-start=$(date +%s)
+start=$(now_ms)
 echo "building helm $HELM_VERSION into $BIN; about a minute on 2 cores, once" >&2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -35,5 +31,5 @@ GOCACHE="$work/gocache" GOFLAGS="-mod=mod" CGO_ENABLED=0 GOBIN="$BIN" \
 	-ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
 	"helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
 have_helm || { echo "helm $HELM_VERSION did not install into $BIN" >&2; exit 1; }
-echo "helm $HELM_VERSION built in $(($(date +%s) - start))s" >&2
+echo "helm $HELM_VERSION built in $(secs_since "$start")s" >&2
 echo "$BIN"

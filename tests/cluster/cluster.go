@@ -12,14 +12,9 @@ import (
 	"testing"
 	"time"
 
-	authenticationv1 "k8s.io/api/authentication/v1"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // Environment variables the harness reads.
@@ -38,7 +33,7 @@ var components = []string{"etcd", "kube-apiserver", "kube-controller-manager", "
 
 const (
 	scriptTimeout = 2 * time.Minute // start waits 60 s for readiness itself
-	tokenLifetime = int64(3600)     // seconds; the TokenRequest minimum is 600
+	tokenLifetime = time.Hour       // the TokenRequest minimum is 10 minutes
 	logTailLines  = 30
 )
 
@@ -148,34 +143,12 @@ func (c *Cluster) TryKubectl(t testing.TB, args ...string) (stdout, stderr strin
 // ServiceAccountKubeconfig creates the ServiceAccount namespace/name if it is
 // missing, requests a 1 h token for it through the TokenRequest API and writes
 // a kubeconfig using that token into a test temp dir; it returns the path.
+// scripts/controlplane.sh sa-kubeconfig does the work, as it does for the demo.
 func (c *Cluster) ServiceAccountKubeconfig(t testing.TB, namespace, name string) string {
 	t.Helper()
-	ctx := t.Context()
-	accounts := c.Client.CoreV1().ServiceAccounts(namespace)
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
-	if _, err := accounts.Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatalf("create ServiceAccount %s/%s: %v", namespace, name, err)
-	}
-	lifetime := tokenLifetime
-	req := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &lifetime}}
-	token, err := accounts.CreateToken(ctx, name, req, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatalf("token for ServiceAccount %s/%s: %v", namespace, name, err)
-	}
-	ca, err := os.ReadFile(filepath.Join(c.Dir, "ca.crt"))
-	if err != nil {
-		t.Fatalf("read cluster CA: %v", err)
-	}
-
-	user := "system:serviceaccount:" + namespace + ":" + name
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["runpod-kubelet"] = &clientcmdapi.Cluster{Server: c.Config.Host, CertificateAuthorityData: ca}
-	cfg.AuthInfos[user] = &clientcmdapi.AuthInfo{Token: token.Status.Token}
-	cfg.Contexts[user] = &clientcmdapi.Context{Cluster: "runpod-kubelet", AuthInfo: user, Namespace: namespace}
-	cfg.CurrentContext = user
 	path := filepath.Join(t.TempDir(), namespace+"-"+name+".kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
-		t.Fatalf("write %s: %v", path, err)
+	if out, err := c.script("sa-kubeconfig", namespace, name, path, tokenLifetime.String()); err != nil {
+		t.Fatalf("kubeconfig for ServiceAccount %s/%s: %v\n%s", namespace, name, err, out)
 	}
 	return path
 }

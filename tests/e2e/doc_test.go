@@ -4,6 +4,21 @@
 // process with the ServiceAccount and RBAC of kustomize/rbac. Every scenario
 // asserts on the Kubernetes API and on the simulator's state.
 //
+// The scenarios, by the number their comments and reports use:
+//
+//	1-3 TestNodePodLifecycle (lifecycle_test.go): the node registers Ready; a pod is scheduled, runs on RunPod, is annotated and serves logs; deleting it terminates the RunPod pod.
+//	4   TestJobAnnotationsOnJob (job_test.go): a Job's annotations place its pod; the pod Succeeds, the Job completes, the RunPod pod is deleted.
+//	5   TestRefusalsMakeNoRunPodCall (refusal_test.go): bad input makes no RunPod call; pods the node must not run fail at admission.
+//	6   TestCapacityFallbackAndWait (capacity_test.go): a refused datacenter falls back to the next allowed one; with no stock anywhere the pod waits, then places when stock returns.
+//	7   TestHALeaderKilledDuringBurst (ha_test.go): a leader SIGKILLed mid-burst is replaced with one RunPod pod per pod; SIGTERM hands over fast.
+//	8   TestCrashPointsCreateNotDuplicated (crash_test.go): a crash before the pod-id annotation, or a 500 after the create, never makes a second pod.
+//	9   TestRunPodOutageAndRateLimitStorm (outage_test.go): a 503 outage and a 429 storm fail no pod, keep the node Ready, and converge after.
+//	10  TestOrphanGarbageCollection (orphan_test.go): this node's orphans are deleted after 30 s; hand-made and other clusters' pods never.
+//	11  TestSpendCapHoldsSecondPod (spend_test.go): MAX_HOURLY_SPEND holds the second pod until the first is deleted.
+//	12  TestForgedPodIDNeverActsOnAnotherPod (safety_test.go): a forged runpod.io/pod-id never reaches another pod's RunPod pod.
+//	13  TestLaggingEmptyAndPagedListingsKillNothing (safety_test.go): lagging, empty and lost listing pages fail nothing and create nothing twice.
+//	14  TestHandoverDuringCreateMakesNoDuplicate (safety_test.go): a create in flight across a leader change (SIGKILL or SIGTERM) makes one RunPod pod.
+//
 // The suite runs only with RPK_E2E=1 (scripts/test.sh sets it), so a plain
 // `go test ./...` stays fast.
 package e2e
