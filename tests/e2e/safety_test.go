@@ -93,11 +93,9 @@ spec:
 func TestLaggingEmptyAndPagedListingsKillNothing(t *testing.T) {
 	const pods = 5
 	e := newEnv(t, func(o *simulator.Options) { o.PageSize = 2 })
-	e.startKubelet("replica-a", "MISSING_POD_WINDOW=10s")
+	e.startKubelet("replica-a", "MISSING_POD_WINDOW=10s", "ORPHAN_GRACE=5s")
 	e.waitNodeReady()
 	clusterID := haClusterID(e)
-	orphan := haSeed(t, e.sim, clusterID, "0b5e55ed-0000-4000-8000-000000000001", "ghost")
-	seededAt := time.Now()
 
 	// New pods stay out of every listing for 4 s.
 	e.sim.SetFaults(simulator.Faults{ListLag: 4 * time.Second})
@@ -107,6 +105,16 @@ func TestLaggingEmptyAndPagedListingsKillNothing(t *testing.T) {
 	if n := e.sim.Counters()["POST /v2/pods"]; n != pods {
 		t.Errorf("%d creates for %d pods behind a lagging listing, want one each", n, pods)
 	}
+
+	// An orphan made after them lives on the last page (2 pods a page):
+	// collected after its 5 s grace.
+	orphan := haSeed(t, e.sim, clusterID, "0b5e55ed-0000-4000-8000-000000000001", "ghost")
+	seededAt := time.Now()
+	e.eventually(30*time.Second, "the orphan on the last page to be collected", func() (bool, string) {
+		_, ok := e.sim.Pod(orphan.ID)
+		return !ok, ""
+	})
+	t.Logf("orphan on page 3 deleted %s after it was made (grace 5s)", time.Since(seededAt).Round(100*time.Millisecond))
 
 	// Four empty answers, then five failed second pages in a row (the client
 	// retries a page four times): suspect, then incomplete; nobody fails.
@@ -136,12 +144,6 @@ func TestLaggingEmptyAndPagedListingsKillNothing(t *testing.T) {
 		t.Errorf("no %s Event on the node; node events:\n%s", podsync.EventListingSuspect, evs)
 	}
 
-	// The orphan lives on the last page: collected after its 30 s grace.
-	e.eventually(time.Until(seededAt.Add(60*time.Second)), "the orphan on the last page to be collected", func() (bool, string) {
-		_, ok := e.sim.Pod(orphan.ID)
-		return !ok, ""
-	})
-	t.Logf("orphan on the last page deleted %s after it was made", time.Since(seededAt).Round(100*time.Millisecond))
 	all := haAnnotated(e, pods, 30*time.Second)
 	haOnePerPod(e, clusterID, all)
 
