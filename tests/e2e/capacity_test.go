@@ -13,6 +13,7 @@ import (
 // the RTX 4090, which the catalog offers in both (US-TX-3 first: same stock
 // level, first in the allow-list).
 func TestCapacityFallbackAndWait(t *testing.T) {
+	t.Parallel() // no latency assertion: safe beside another scenario
 	e := newEnv(t, nil)
 	e.startKubelet("replica-a", "DATACENTER_IDS=US-TX-3,EU-RO-1")
 	e.waitNodeReady()

@@ -13,11 +13,15 @@
 //	7   TestHALeaderKilledDuringBurst (ha_test.go): a leader SIGKILLed mid-burst is replaced with one RunPod pod per pod; SIGTERM hands over fast.
 //	8   TestCrashPointsCreateNotDuplicated (crash_test.go): a crash before the pod-id annotation, or a 500 after the create, never makes a second pod.
 //	9   TestRunPodOutageAndRateLimitStorm (outage_test.go): a 503 outage and a 429 storm fail no pod, keep the node Ready, and converge after.
-//	10  TestOrphanGarbageCollection (orphan_test.go): this node's orphans are deleted after 30 s; hand-made and other clusters' pods never.
+//	10  TestOrphanGarbageCollection (orphan_test.go): this node's orphans are deleted after ORPHAN_GRACE (5 s here); hand-made and other clusters' pods never.
 //	11  TestSpendCapHoldsSecondPod (spend_test.go): MAX_HOURLY_SPEND holds the second pod until the first is deleted.
 //	12  TestForgedPodIDNeverActsOnAnotherPod (safety_test.go): a forged runpod.io/pod-id never reaches another pod's RunPod pod.
 //	13  TestLaggingEmptyAndPagedListingsKillNothing (safety_test.go): lagging, empty and lost listing pages fail nothing and create nothing twice.
 //	14  TestHandoverDuringCreateMakesNoDuplicate (safety_test.go): a create in flight across a leader change (SIGKILL or SIGTERM) makes one RunPod pod.
+//
+// Scenarios without a latency assertion (5, 4, 6, 9-13) call t.Parallel and
+// run two at a time after the others; HA, crash and hand-over timings are
+// measured alone.
 //
 // The suite runs only with RPK_E2E=1 (scripts/test.sh sets it), so a plain
 // `go test ./...` stays fast.

@@ -47,6 +47,7 @@ spec:
 // cloud the Job asked for, exits, the pod Succeeds, the Job completes and
 // the RunPod pod is deleted.
 func TestJobAnnotationsOnJob(t *testing.T) {
+	t.Parallel() // no latency assertion: safe beside another scenario
 	e := newEnv(t, nil)
 	e.startKubelet("replica-a")
 	e.waitNodeReady()

@@ -17,6 +17,7 @@ import (
 // old, not before; a hand-made pod and a pod of another cluster on the same
 // account are never touched.
 func TestOrphanGarbageCollection(t *testing.T) {
+	t.Parallel() // no latency assertion: safe beside another scenario
 	const grace = 5 * time.Second
 	e := newEnv(t, nil)
 	e.startKubelet("replica-a", "ORPHAN_GRACE="+grace.String())

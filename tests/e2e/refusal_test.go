@@ -29,6 +29,7 @@ type refusalCase struct {
 // at all (the taint not tolerated though spec.nodeName names the node, a
 // namespace not served) fail at admission, like on a kubelet.
 func TestRefusalsMakeNoRunPodCall(t *testing.T) {
+	t.Parallel() // no latency assertion: safe beside another scenario
 	e := newEnv(t, nil)
 	e.startKubelet("replica-a", "DATACENTER_IDS=US-TX-3", "ALLOWED_NAMESPACES=default",
 		"ALLOWED_NETWORK_VOLUME_IDS=default/vol-ok")

@@ -20,6 +20,7 @@ import (
 // nothing of its own is made). Neither its logs, a failover nor its delete
 // ever reaches the victim's RunPod pod.
 func TestForgedPodIDNeverActsOnAnotherPod(t *testing.T) {
+	t.Parallel() // no latency assertion: safe beside another scenario
 	e := newEnv(t, nil)
 	a := e.startKubelet("replica-a")
 	e.waitNodeReady()
@@ -91,6 +92,7 @@ spec:
 // orphan on the last page is collected, and a RunPod pod really gone is
 // declared so only after the window and a 404.
 func TestLaggingEmptyAndPagedListingsKillNothing(t *testing.T) {
+	t.Parallel() // no latency assertion: safe beside another scenario
 	const pods = 5
 	e := newEnv(t, func(o *simulator.Options) { o.PageSize = 2 })
 	e.startKubelet("replica-a", "MISSING_POD_WINDOW=10s", "ORPHAN_GRACE=5s")

@@ -17,6 +17,7 @@ import (
 // Scenario 11: MAX_HOURLY_SPEND holds one pinned RTX 4090 SECURE ($0.69/h)
 // and not two: the second pod waits until the first is deleted.
 func TestSpendCapHoldsSecondPod(t *testing.T) {
+	t.Parallel() // no latency assertion: safe beside another scenario
 	e := newEnv(t, nil)
 	e.startKubelet("replica-a", "MAX_HOURLY_SPEND=1.00")
 	e.waitNodeReady()
