@@ -38,3 +38,7 @@ var errRedirect = errors.New("the answer is a redirect; runpod-kubelet never fol
 func refuseRedirect(req *http.Request, _ []*http.Request) error {
 	return fmt.Errorf("%w (to %s)", errRedirect, req.URL.Redacted())
 }
+
+// MaxRequestBytes is the largest request body RunPod accepts (413 above it,
+// before authentication; a template's settings count too).
+const MaxRequestBytes = 102400

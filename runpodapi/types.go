@@ -169,6 +169,8 @@ type Pod struct {
 	Actions          []PodAction         `json:"actions"`
 	Image            string              `json:"image"`
 	Args             string              `json:"args"`
+	Entrypoint       []string            `json:"entrypoint,omitempty"` // exec form (API-NOTES)
+	Cmd              []string            `json:"cmd,omitempty"`
 	Disk             int                 `json:"disk"`
 	Mounts           Mounts              `json:"mounts"`
 	Ports            []string            `json:"ports"`
@@ -203,9 +205,14 @@ func (p *Pod) HasAction(a PodAction) bool {
 // CreatePodRequest is the body of POST /v2/pods (spec: CreatePodRequest).
 // Exactly one of Gpu or Cpu must be set; Image is required unless TemplateID is.
 type CreatePodRequest struct {
-	Name             string            `json:"name"`
-	Image            string            `json:"image,omitempty"`
-	Args             string            `json:"args,omitempty"`
+	Name  string `json:"name"`
+	Image string `json:"image,omitempty"`
+	Args  string `json:"args,omitempty"`
+	// Entrypoint and Cmd are the exec form the live API gained after the
+	// August spec (API-NOTES): Entrypoint overrides the image's ENTRYPOINT,
+	// Cmd is the argument list handed to it (Kubernetes' command and args).
+	Entrypoint       []string          `json:"entrypoint,omitempty"`
+	Cmd              []string          `json:"cmd,omitempty"`
 	Disk             int               `json:"disk,omitempty"`
 	Env              map[string]string `json:"env,omitempty"`
 	Ports            []string          `json:"ports,omitempty"`
@@ -230,6 +237,8 @@ type UpdatePodRequest struct {
 	Name             *string           `json:"name,omitempty"`
 	Image            *string           `json:"image,omitempty"`
 	Args             *string           `json:"args,omitempty"`
+	Entrypoint       []string          `json:"entrypoint,omitempty"` // exec form (API-NOTES); nil leaves it
+	Cmd              []string          `json:"cmd,omitempty"`
 	Disk             *int              `json:"disk,omitempty"`
 	Env              map[string]string `json:"env,omitempty"`
 	Ports            []string          `json:"ports,omitempty"`

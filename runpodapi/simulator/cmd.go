@@ -33,7 +33,7 @@ func parseCommand(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.Int64Var(&c.opts.Seed, "seed", def.Seed, "random seed for pod ids, addresses and fault dice")
 	fs.DurationVar(&c.opts.ProvisioningDelay, "provisioning-delay", def.ProvisioningDelay, "time a pod spends PROVISIONING")
 	fs.DurationVar(&c.opts.StartingDelay, "starting-delay", def.StartingDelay, "time a pod spends STARTING")
-	fs.DurationVar(&c.opts.LogInterval, "log-interval", def.LogInterval, "one container log line per interval while RUNNING")
+	fs.DurationVar(&c.opts.LogInterval, "log-interval", def.LogInterval, "one line of the default container output per interval while RUNNING")
 	fs.IntVar(&c.opts.Quota.Minute, "quota-minute", def.Quota.Minute, "requests per minute (0 disables the window)")
 	fs.IntVar(&c.opts.Quota.Hour, "quota-hour", def.Quota.Hour, "requests per hour (0 disables the window)")
 	fs.IntVar(&c.opts.Quota.Day, "quota-day", def.Quota.Day, "requests per day (0 disables the window)")

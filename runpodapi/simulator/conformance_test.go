@@ -44,6 +44,7 @@ func conformancePods(t *testing.T, sim *Simulator, clock *fakeClock) map[string]
 	cpu.Mounts = &runpodapi.Mounts{Network: []runpodapi.NetworkMount{{VolumeID: "vol_abc", Path: "/runpod-volume"}}}
 	ids["cpu-running"] = mustSeed(t, sim, cpu).ID
 	ids["cpu-bare"] = mustSeed(t, sim, cpuRequest("cpu-bare", 2)).ID
+	ids["exec"] = mustSeed(t, sim, wrapped(cpuRequest("exec", 2), "sleep", "infinity")).ID
 	community := gpuRequest("community", "NVIDIA GeForce RTX 3090", 1)
 	community.Cloud = runpodapi.CloudCommunity
 	ids["community"] = mustSeed(t, sim, community).ID
@@ -59,7 +60,7 @@ func conformancePods(t *testing.T, sim *Simulator, clock *fakeClock) map[string]
 	clock.Step(12 * time.Second)
 	ids["provisioning"] = mustSeed(t, sim, gpuRequest("provisioning", rtx4090, 1)).ID
 	want := map[string]runpodapi.PodStatus{
-		"running": runpodapi.StatusRunning, "cpu-running": runpodapi.StatusRunning, "exited": runpodapi.StatusExited,
+		"running": runpodapi.StatusRunning, "cpu-running": runpodapi.StatusRunning, "exec": runpodapi.StatusRunning, "exited": runpodapi.StatusExited,
 		"error": runpodapi.StatusError, "starting": runpodapi.StatusStarting, "provisioning": runpodapi.StatusProvisioning,
 	}
 	for role, st := range want {
@@ -121,7 +122,7 @@ func TestResponsesConformToSpec(t *testing.T) {
 		{name: "429 storm", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{RateLimitStorm: true}) }, code: 429, schema: "ErrorResponse"},
 		{name: "list after changes", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{}); clock.Step(time.Minute) }, code: 200, schema: "ListPodsResponse"},
 	}
-	for _, role := range []string{"running", "cpu-running", "exited", "error", "starting", "provisioning"} {
+	for _, role := range []string{"running", "cpu-running", "exec", "exited", "error", "starting", "provisioning"} {
 		cases = append(cases, tc{name: "get " + role, method: "GET", path: podPath(role), code: 200, schema: "Pod"})
 	}
 	for _, c := range cases {
@@ -220,6 +221,46 @@ func TestSchemaCatchesViolations(t *testing.T) {
 		}
 		if sch.Validate(inst) == nil {
 			t.Fatalf("%s: the Pod schema accepted %s", tc.name, broken)
+		}
+	}
+}
+
+// TestExecFormConformsToExtendedSpec checks the exec-form fields, which the
+// shared spec does not declare (its Pod allows unknown properties), against
+// the spec with the additions of spec_additions.go.
+func TestExecFormConformsToExtendedSpec(t *testing.T) {
+	doc, err := extendedSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := compileSchemas(doc, "Pod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, clock := newTestSim(t, nil)
+	id := mustSeed(t, sim, wrapped(cpuRequest("exec", 2), "sleep", "infinity")).ID
+	clock.Step(bootDelay)
+	body := call(t, sim, "GET", "/v2/pods/"+id, nil).Body.Bytes()
+	for _, tc := range []struct {
+		name, from, to string
+		valid          bool
+	}{
+		{"as answered", "", "", true},
+		{"cmd not an array", `"cmd":["sleep","infinity"]`, `"cmd":"sleep infinity"`, false},
+		{"entrypoint of numbers", `"entrypoint":["/bin/sh"`, `"entrypoint":[1`, false},
+	} {
+		doc := body
+		if tc.from != "" {
+			if doc = bytes.Replace(body, []byte(tc.from), []byte(tc.to), 1); bytes.Equal(doc, body) {
+				t.Fatalf("%s: %q not found in %s", tc.name, tc.from, body)
+			}
+		}
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if err := schemas["Pod"].Validate(inst); (err == nil) != tc.valid {
+			t.Fatalf("%s: validation error %v, want valid=%v\n%s", tc.name, err, tc.valid, doc)
 		}
 	}
 }

@@ -23,6 +23,14 @@ func (s *Simulator) createPod(raw []byte) (runpodapi.Pod, error) {
 	if (req.Gpu == nil) == (req.Cpu == nil) {
 		return runpodapi.Pod{}, errInvalid("$: exactly one of 'gpu' or 'cpu' must be set")
 	}
+	fields, err := decodeCommandFields(raw)
+	if err != nil {
+		return runpodapi.Pod{}, err
+	}
+	args, command, err := applyCommand("", execCommand{}, fields)
+	if err != nil {
+		return runpodapi.Pod{}, err
+	}
 	if err := applyTemplate(&req); err != nil {
 		return runpodapi.Pod{}, err
 	}
@@ -38,6 +46,7 @@ func (s *Simulator) createPod(raw []byte) (runpodapi.Pod, error) {
 		return runpodapi.Pod{}, errNoCapacity()
 	}
 	p := s.newPod(&req, plan, dc)
+	p.cfg.args, p.cfg.command = args, command
 	p.createdAt = now
 	p.system(now, fmt.Sprintf("pod created in %s: %d x %s", dc.ID, plan.units, plan.resource))
 	p.newBoot(now, runpodapi.StatusProvisioning, s.opts)
@@ -107,7 +116,7 @@ func (s *Simulator) newPod(req *runpodapi.CreatePodRequest, plan createPlan, dc 
 	p := &pod{
 		id: id, cloud: plan.cloud, dc: dc.ID, unitPrice: plan.unitPrice,
 		cfg: podConfig{
-			name: req.Name, image: req.Image, args: req.Args, disk: disk, env: env,
+			name: req.Name, image: req.Image, disk: disk, env: env,
 			ports: slices.Clone(req.Ports), globalNetworking: req.GlobalNetworking,
 		},
 		publicIP: publicIP(id), globalIP: globalIP(id), sshToken: s.dice.hex(8),

@@ -26,9 +26,18 @@
 // PROVISIONING, STARTING or RUNNING; stop, an exit and an error release them
 // (the spec's stop action "releases GPU/CPU compute while keeping its disk"),
 // so start needs free stock in the pod's data center again (400 otherwise).
-// Delete releases them too. Image, args, env and ports changed by PATCH reach
-// the container at its next start or restart. Locked pods refuse stop and
-// restart with 409.
+// Delete releases them too. Locked pods refuse stop and restart with 409.
+//
+// A PATCH that changes the image or the command (args, entrypoint, cmd) of a
+// PROVISIONING, STARTING or RUNNING pod restarts it at once with the new
+// settings, as RunPod does: the system line "restarting container: image or
+// command changed", then a new boot, from PROVISIONING when the pod was still
+// provisioning (the delay starts over), else from STARTING like the restart
+// action; startedAt keeps the first run. A PATCH that leaves image and command
+// equal restarts nothing; env and ports, and every change to an EXITED or
+// ERROR pod, reach the container at its next start or restart. An EXITED pod
+// keeps its log (GET /v2/pods/{id}/logs serves the backfill, then ends the
+// stream) until it is deleted.
 //
 // Capacity is counted per (GPU type, data center) in GPUs, and for the CPU
 // flavor "cpu3c" in vCPUs. The only pod template is BuiltinTemplateID; any
@@ -45,13 +54,126 @@
 // empty complete page, FailPages fails pages after the first, SlowCreate
 // holds a POST before the pod is made.
 //
+// # Exec-form command (a spec addition)
+//
+// spec_additions.go adds `entrypoint` and `cmd` (arrays of strings) to the
+// spec's ContainerConfig, as the live API has them (API-NOTES), so create and
+// PATCH accept them and a Pod may carry them. A pod's command is the pair
+// (entrypoint, cmd), and `args` encodes it:
+//
+//   - a string that is a JSON object must be {"entrypoint":[…],"cmd":[…]}
+//     (only those keys, arrays of strings; a missing key is empty);
+//   - any other string is CMD split into words (blanks separate them; '…',
+//     "…" and \ quote as in sh; no expansions), with no entrypoint.
+//
+// args, when sent, describes the whole command and is stored as sent;
+// entrypoint or cmd sent beside it must equal the part args gives ([] equals
+// empty), else 400 "args and cmd describe different commands". Without args,
+// entrypoint and cmd replace their part ([] clears it, omitted leaves it: in
+// a PATCH the other part stays) and args is stored as their JSON object,
+// empty parts left out ("" when both are empty). Responses carry args as
+// stored plus entrypoint and cmd (omitted when empty). A malformed args (a
+// JSON object of another shape, an open quote) is 400.
+//
+// # What the container runs
+//
+// At each boot the simulator turns the pod's argv into a timeline of
+// container log lines, an exit time and an exit status, evaluated lazily from
+// the clock like the rest of the lifecycle. argv is entrypoint + cmd when
+// entrypoint is set, else cmd alone (the simulated image's ENTRYPOINT is
+// empty). The program starts when the pod reaches RUNNING (the system line
+// "container started"); every line it prints takes 1ms of simulated time, so
+// its lines are stamped start, start+1ms, …, and only sleep moves time
+// further. Programs are named by base name (/bin/echo is echo):
+//
+//	echo ARGS…       prints ARGS joined by spaces (no options or escapes: -n is printed); status 0
+//	cat FILE…        prints each file of the pod's filesystem (see the wrapper) line by line,
+//	                 a last line without a newline ending with its file; relative names
+//	                 start at the working directory; a missing FILE prints
+//	                 "cat: FILE: No such file or directory", a directory "cat: FILE: Is a
+//	                 directory", and the status is 1; no FILE, or "-", reads an empty stdin
+//	sleep N…         waits the sum of the N (seconds, decimals allowed, suffix s, m, h or d);
+//	                 "infinity" never ends; a bad N prints "sleep: invalid time interval 'N'",
+//	                 none "sleep: missing operand", status 1
+//	true, false      status 0, status 1
+//	pwd              prints the working directory ("/" unless the wrapper sets one)
+//	sh -c SCRIPT …   also /bin/sh and bash: runs SCRIPT (below); words after SCRIPT are ignored
+//
+// SCRIPT holds statements separated by ";", newlines, "&&" and "||" (&& runs
+// the next statement only after status 0, || only after a failure; a skipped
+// statement keeps the status), with # comments and the quoting of args. A
+// statement is one of the programs above, ":", `exit [N]` (ends the program
+// with N mod 256, or with the last status), `trap ACTION SIGNAL…` (when the
+// signals include TERM, SIGTERM or 15: ACTION is a SCRIPT to run on SIGTERM,
+// an empty ACTION ignores SIGTERM, - restores the default; INT, HUP, QUIT, USR1 and USR2
+// are accepted and never delivered), or `while :; do LIST; done` (also
+// `while true`). Loop iterations are identical (the language has no state),
+// so a loop that does not exit in its first iteration runs until the pod is
+// stopped, printing that iteration's lines every period. The program's status
+// is its last statement's, or exit's.
+//
+// Any other program, and any script beyond this subset ($ and ` expansions,
+// globs, ~, pipes, redirections, & jobs, subshells, braces, if/for/case,
+// assignments, other loop conditions, EXIT traps, nested sh), leaves the
+// command unemulated: it then prints the default output, one line each
+// Options.LogInterval from RUNNING on, forever: RUNPOD_SIM_LOG_LINES once
+// when set, else "step N: loss=…". So does a pod with neither entrypoint nor
+// cmd. A program that ends makes the pod EXITED at that moment, whatever its
+// status (the system line "container exited"); ERROR comes only from
+// RUNPOD_SIM_FAIL_AFTER.
+//
+// # The runpod-kubelet wrapper, interface v1
+//
+// An argv ["/bin/sh", "-c", SCRIPT, "runpod-kubelet", CMD…] whose SCRIPT's
+// first line is exactly "# runpod-kubelet wrapper v1" is recognised by that
+// line (SCRIPT itself is not interpreted) and emulated as policy/wrapper.go
+// defines it (the names are in wrapper.go):
+//
+//  1. Files: for i in 0..RUNPOD_KUBELET_FILES-1, RUNPOD_KUBELET_FILE_<i>_PATH
+//     (absolute; parent directories are made), _MODE (octal) and _DATA
+//     (printf %b: \0ooo is the byte ooo, \\ \a \b \f \n \r \t \v as in C,
+//     \c ends the data, anything else literal). A path that is not absolute,
+//     is a directory or lies under a file is skipped, and a bad mode leaves
+//     the file 0644; each prints "runpod-kubelet: cannot write PATH".
+//  2. RUNPOD_KUBELET_DIRS (colon-separated) are made; RUNPOD_KUBELET_WORKDIR
+//     is made and becomes the working directory that pwd prints (when a file
+//     is in its way: "runpod-kubelet: cannot enter DIR", then the marker with
+//     status 128, and CMD does not run).
+//  3. CMD runs as above (unemulated: the default output; no words: it
+//     succeeds at once).
+//  4. When CMD ends, the container's last line, at that moment, is
+//     "runpod-kubelet: exit status <n> <RUNPOD_KUBELET_POD_UID>".
+//
+// The filesystem belongs to the boot: start and restart rebuild it from env.
+//
+// # Stop delivers SIGTERM
+//
+// The stop action on a RUNNING pod delivers SIGTERM to its program at the
+// stop time. When a TERM trap is installed by then (the latest trap statement
+// run by then wins; one in a loop body counts from its first run), its
+// handler runs to its end at once, as the stop is instantaneous: its sleeps
+// take no time, its lines are logged from the stop time 1ms apart, and the
+// program ends with the handler's exit N, or 0 when the handler has no exit.
+// A handler that never ends (sleep infinity, an endless loop) is killed with
+// status 137 after the lines it printed before that; a program that ignores
+// SIGTERM (an empty ACTION) is killed with 137 too. Without a trap the program dies of the signal: 143.
+// A wrapped program then prints its marker line with that status. Then comes
+// the system line "container stopped" and the pod is EXITED. Stopped while
+// PROVISIONING or STARTING, the container never ran: nothing is printed. The
+// restart action and a restarting PATCH do not deliver SIGTERM: the old run
+// ends with no more output.
+//
 // # Simulator-only pod env vars
 //
 // These are not RunPod features; they script a pod's container:
 //
-//	RUNPOD_SIM_EXIT_AFTER=<Go duration>  the pod goes EXITED that long after reaching RUNNING
-//	RUNPOD_SIM_FAIL_AFTER=<Go duration>  the pod goes ERROR that long after reaching RUNNING
-//	RUNPOD_SIM_LOG_LINES=<lines>         container log lines separated by newlines (or a
+//	RUNPOD_SIM_EXIT_AFTER=<Go duration>  the command exits with status 0 that long after
+//	                                     RUNNING unless it ended before: the pod goes EXITED
+//	                                     and a wrapped command prints its marker
+//	RUNPOD_SIM_FAIL_AFTER=<Go duration>  the pod goes ERROR that long after RUNNING if still
+//	                                     running (a machine failure: no marker); on a tie with
+//	                                     the command's end, the end wins
+//	RUNPOD_SIM_LOG_LINES=<lines>         the default output: lines separated by newlines (or a
 //	                                     literal `\n`), printed once, in order, one per
 //	                                     LogInterval, instead of "step N: loss=…"
 //

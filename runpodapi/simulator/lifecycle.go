@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -10,42 +9,42 @@ import (
 
 // Simulator-only pod environment variables (see doc.go).
 const (
-	EnvExitAfter = "RUNPOD_SIM_EXIT_AFTER" // Go duration: EXITED that long after RUNNING
+	EnvExitAfter = "RUNPOD_SIM_EXIT_AFTER" // Go duration: the command exits 0 that long after RUNNING
 	EnvFailAfter = "RUNPOD_SIM_FAIL_AFTER" // Go duration: ERROR that long after RUNNING
-	EnvLogLines  = "RUNPOD_SIM_LOG_LINES"  // newline-separated container log lines, printed once in order
+	EnvLogLines  = "RUNPOD_SIM_LOG_LINES"  // newline-separated default output, printed once in order
 )
 
-// boot is one pass of a pod toward RUNNING, begun by create, start, restart
-// or a forced status. Its phases are computed from the clock, never by timers,
-// so a thousand pods cost nothing while idle.
+// boot is one pass of a pod toward RUNNING, begun by create, start, restart,
+// a PATCH of image or command, or a forced status. Its phases and its
+// container's output are computed from the clock, never by timers, so a
+// thousand pods cost nothing while idle.
 type boot struct {
-	podID     string
 	at        time.Time           // when this boot began
 	from      runpodapi.PodStatus // PROVISIONING, STARTING or RUNNING
 	provision time.Duration       // PROVISIONING → STARTING
 	starting  time.Duration       // STARTING → RUNNING
-	endAfter  time.Duration       // how long after RUNNING the run ends by itself
-	endStatus runpodapi.PodStatus // "" = never; EXITED or ERROR
-	interval  time.Duration       // one container log line per interval while RUNNING
-	logLines  []string            // RUNPOD_SIM_LOG_LINES; nil = generated training output
+	prog      *program            // what the container runs
+	end       time.Duration       // how long after RUNNING the run ends by itself
+	endStatus runpodapi.PodStatus // "" = never; EXITED (the program ended) or ERROR
 	image     string
 	emitted   int // events of this boot already moved to the pod's log history
 }
 
 // simEnv is what the simulator-only env vars ask of a run.
 type simEnv struct {
-	endAfter  time.Duration
-	endStatus runpodapi.PodStatus
-	logLines  []string
+	exitAfter, failAfter time.Duration
+	exits, fails         bool
+	logLines             []string
 }
 
 // parseSimEnv reads the simulator-only env vars; a malformed duration is a 400.
 func parseSimEnv(env map[string]string) (simEnv, error) {
 	var out simEnv
 	for _, v := range []struct {
-		key    string
-		status runpodapi.PodStatus
-	}{{EnvExitAfter, runpodapi.StatusExited}, {EnvFailAfter, runpodapi.StatusError}} {
+		key string
+		d   *time.Duration
+		set *bool
+	}{{EnvExitAfter, &out.exitAfter, &out.exits}, {EnvFailAfter, &out.failAfter, &out.fails}} {
 		raw, ok := env[v.key]
 		if !ok {
 			continue
@@ -54,14 +53,29 @@ func parseSimEnv(env map[string]string) (simEnv, error) {
 		if err != nil || d < 0 {
 			return simEnv{}, problemf(400, "env %s=%q is not a non-negative Go duration", v.key, raw)
 		}
-		if out.endStatus == "" || d < out.endAfter {
-			out.endAfter, out.endStatus = d, v.status
-		}
+		*v.d, *v.set = d, true
 	}
 	if raw, ok := env[EnvLogLines]; ok {
 		out.logLines = strings.Split(strings.ReplaceAll(raw, `\n`, "\n"), "\n")
 	}
 	return out, nil
+}
+
+// newBootAt builds a boot of prog at t from phase from with the delays of
+// o: the run ends when the program does (RUNPOD_SIM_EXIT_AFTER makes it exit
+// 0 by then), or with ERROR at RUNPOD_SIM_FAIL_AFTER when that comes first.
+func newBootAt(t time.Time, from runpodapi.PodStatus, o Options, image string, prog *program, env simEnv) *boot {
+	if env.exits {
+		prog.exitAt(env.exitAfter)
+	}
+	b := &boot{at: t, from: from, provision: o.ProvisioningDelay, starting: o.StartingDelay, image: image, prog: prog}
+	if prog.ends {
+		b.end, b.endStatus = prog.end, runpodapi.StatusExited
+	}
+	if env.fails && (b.endStatus == "" || env.failAfter < b.end) {
+		b.end, b.endStatus = env.failAfter, runpodapi.StatusError
+	}
+	return b
 }
 
 func (b *boot) startingAt() time.Time {
@@ -86,7 +100,7 @@ func (b *boot) endAt() time.Time {
 	if b.endStatus == "" {
 		return time.Time{}
 	}
-	return b.runningAt().Add(b.endAfter)
+	return b.runningAt().Add(b.end)
 }
 
 // statusAt is the pod status at t according to this boot alone.
@@ -102,6 +116,10 @@ func (b *boot) statusAt(t time.Time) runpodapi.PodStatus {
 	}
 	return runpodapi.StatusRunning
 }
+
+// marks reports whether the run ends with the wrapper's marker line: the
+// wrapped command ended (not a simulated failure).
+func (b *boot) marks() bool { return b.prog.wrapped && b.endStatus == runpodapi.StatusExited }
 
 // prologue are the system events of the boot before any container output.
 func (b *boot) prologue() []logEvent {
@@ -120,7 +138,8 @@ func (b *boot) prologue() []logEvent {
 	}
 }
 
-// containerLines is how many container lines the boot has printed by t.
+// containerLines is how many lines the program has printed by t (by the
+// end of the run when that is earlier).
 func (b *boot) containerLines(t time.Time) int {
 	run := b.runningAt()
 	if t.Before(run) {
@@ -130,15 +149,12 @@ func (b *boot) containerLines(t time.Time) int {
 	if end := b.endAt(); !end.IsZero() && end.Before(limit) {
 		limit = end
 	}
-	n := int(limit.Sub(run) / b.interval)
-	if b.logLines != nil {
-		n = min(n, len(b.logLines))
-	}
-	return n
+	return b.prog.out.count(limit.Sub(run))
 }
 
 // visible is how many events of the boot exist at t: the prologue prefix,
-// the container lines, and the epilogue once the run has ended by itself.
+// the container lines, and, once the run has ended by itself, the wrapper's
+// marker (when wrapped) and the epilogue.
 func (b *boot) visible(t time.Time) int {
 	n := 0
 	for _, e := range b.prologue() {
@@ -150,6 +166,9 @@ func (b *boot) visible(t time.Time) int {
 	n += b.containerLines(t)
 	if end := b.endAt(); !end.IsZero() && !end.After(t) {
 		n++
+		if b.marks() {
+			n++
+		}
 	}
 	return n
 }
@@ -160,23 +179,17 @@ func (b *boot) event(j int) logEvent {
 	if j < len(pro) {
 		return pro[j]
 	}
-	// A run that ends by itself prints containerLines(end) lines, then the epilogue.
-	if k := j - len(pro) + 1; b.endStatus == "" || k <= b.containerLines(b.endAt()) {
-		return logEvent{ts: b.runningAt().Add(time.Duration(k) * b.interval), source: runpodapi.LogSourceContainer, line: b.containerLine(k)}
+	k := j - len(pro)
+	if b.endStatus == "" || k < b.containerLines(b.endAt()) {
+		l := b.prog.out.line(k)
+		return logEvent{ts: b.runningAt().Add(l.at), source: runpodapi.LogSourceContainer, line: l.text}
+	}
+	if b.marks() && k == b.containerLines(b.endAt()) {
+		return logEvent{ts: b.endAt(), source: runpodapi.LogSourceContainer, line: b.prog.marker(b.prog.status)}
 	}
 	line := "container exited"
 	if b.endStatus == runpodapi.StatusError {
 		line = "container failed: simulated failure (" + EnvFailAfter + ")"
 	}
 	return logEvent{ts: b.endAt(), source: runpodapi.LogSourceSystem, line: line}
-}
-
-// containerLine is the k-th (1-based) line the container prints.
-func (b *boot) containerLine(k int) string {
-	if b.logLines != nil {
-		return b.logLines[k-1]
-	}
-	jitter := float64(hash32(b.podID, fmt.Sprint(k))%500) / 10000
-	loss := 2.0/(1+0.05*float64(k)) + jitter
-	return fmt.Sprintf("step %d: loss=%.4f", k, loss)
 }

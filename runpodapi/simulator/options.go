@@ -15,7 +15,7 @@ type Options struct {
 	Seed              int64         // random seed for ids, IPs, fault dice
 	ProvisioningDelay time.Duration // PROVISIONING → STARTING
 	StartingDelay     time.Duration // STARTING → RUNNING
-	LogInterval       time.Duration // a RUNNING pod emits one container log line per interval
+	LogInterval       time.Duration // the default output (doc.go) prints one container log line per interval
 	Quota             Quota         // rate limits; the zero Quota disables limits and their headers
 	// PageSize is how many pods one GET /v2/pods page holds (the live API
 	// paginates; its page size is not documented). 0 means DefaultPageSize.

@@ -15,6 +15,8 @@ type podPatch struct {
 	Name             *string           `json:"name"`
 	Image            *string           `json:"image"`
 	Args             *string           `json:"args"`
+	Entrypoint       *[]string         `json:"entrypoint"`
+	Cmd              *[]string         `json:"cmd"`
 	Disk             *int              `json:"disk"`
 	Env              map[string]string `json:"env"`
 	Ports            []string          `json:"ports"`
@@ -36,8 +38,10 @@ func decodePatch(raw []byte) (podPatch, error) {
 	return p, nil
 }
 
-// patchPod applies PATCH /v2/pods/{id}. Changes to image, args, env and
-// ports reach the container at its next start or restart.
+// patchPod applies PATCH /v2/pods/{id}. A change of image or command
+// (args, entrypoint, cmd) restarts a PROVISIONING, STARTING or RUNNING pod
+// at once with the new settings, as RunPod does; env and ports, and any
+// change to a stopped pod, reach the container at its next start or restart.
 func (s *Simulator) patchPod(id string, raw []byte) (runpodapi.Pod, error) {
 	if err := validateJSON(raw, s.schemas.update, s.schemas.doc); err != nil {
 		return runpodapi.Pod{}, err
@@ -58,8 +62,19 @@ func (s *Simulator) patchPod(id string, raw []byte) (runpodapi.Pod, error) {
 	}
 	now := s.now()
 	p.settle(now)
+	st := p.status(now)
+	restart := p.holdsCompute(now) && (next.image != p.cfg.image || !next.command.equal(p.cfg.command))
 	p.cfg = next
 	s.mapPorts(p)
+	if restart {
+		// A pod still provisioning starts over; a started one restarts like the restart action.
+		from := runpodapi.StatusStarting
+		if st == runpodapi.StatusProvisioning {
+			from = runpodapi.StatusProvisioning
+		}
+		p.system(now, "restarting container: image or command changed")
+		p.newBoot(now, from, s.opts)
+	}
 	return p.view(now), nil
 }
 
@@ -81,7 +96,11 @@ func patchConfig(p *pod, patch podPatch) (podConfig, error) {
 	}
 	setIf(&next.name, patch.Name)
 	setIf(&next.image, patch.Image)
-	setIf(&next.args, patch.Args)
+	args, command, err := applyCommand(p.cfg.args, p.cfg.command, commandFields{Args: patch.Args, Entrypoint: patch.Entrypoint, Cmd: patch.Cmd})
+	if err != nil {
+		return podConfig{}, err
+	}
+	next.args, next.command = args, command
 	setIf(&next.disk, patch.Disk)
 	setIf(&next.locked, patch.Locked)
 	setIf(&next.globalNetworking, patch.GlobalNetworking)

@@ -12,7 +12,8 @@ import (
 type podConfig struct {
 	name             string
 	image            string
-	args             string
+	args             string      // as sent, or the JSON encoding of entrypoint and cmd
+	command          execCommand // what args describes (execform.go)
 	disk             int
 	env              map[string]string
 	ports            []string
@@ -105,19 +106,28 @@ func (p *pod) system(t time.Time, line string) {
 }
 
 // newBoot starts a pass toward RUNNING at t from the given phase, reading the
-// simulator-only env vars as the container would at start.
+// command and the simulator-only env vars as the container would at start.
 func (p *pod) newBoot(t time.Time, from runpodapi.PodStatus, o Options) {
 	env, err := parseSimEnv(p.cfg.env)
 	if err != nil {
 		env = simEnv{} // validated on create and PATCH; a bad value only disables it
 	}
-	p.boot = &boot{
-		podID: p.id, at: t, from: from,
-		provision: o.ProvisioningDelay, starting: o.StartingDelay,
-		endAfter: env.endAfter, endStatus: env.endStatus, logLines: env.logLines,
-		interval: o.LogInterval, image: p.cfg.image,
-	}
+	prog := newProgram(p.cfg, p.id, o.LogInterval, env.logLines)
+	p.boot = newBootAt(t, from, o, p.cfg.image, prog, env)
 	p.halted = ""
+}
+
+// stop ends the boot at t as the stop action does. A RUNNING container gets
+// SIGTERM: what its program prints then (its TERM handler, the wrapper's
+// marker) is logged from t on, a line a millisecond.
+func (p *pod) stop(t time.Time) {
+	p.settle(t)
+	if b := p.boot; b != nil && b.statusAt(t) == runpodapi.StatusRunning {
+		for i, line := range b.prog.onTerm(t.Sub(b.runningAt())) {
+			p.log.appendEvent(logEvent{ts: t.Add(time.Duration(i) * lineGap), source: runpodapi.LogSourceContainer, line: line})
+		}
+	}
+	p.halt(t, runpodapi.StatusExited, "container stopped")
 }
 
 // halt ends the current boot at t with status st (EXITED or ERROR).
@@ -144,6 +154,7 @@ func actionsFor(st runpodapi.PodStatus) []runpodapi.PodAction {
 // cloneConfig deep-copies c so views never alias the record.
 func cloneConfig(c podConfig) podConfig {
 	c.env = maps.Clone(c.env)
+	c.command = c.command.clone()
 	c.ports = slices.Clone(c.ports)
 	if c.mounts.Persistent != nil {
 		c.mounts.Persistent = ptr(*c.mounts.Persistent)

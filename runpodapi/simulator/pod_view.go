@@ -23,7 +23,8 @@ func (p *pod) view(t time.Time) runpodapi.Pod {
 	}
 	out := runpodapi.Pod{
 		ID: p.id, Name: cfg.name, Status: st, Actions: actionsFor(st),
-		Image: cfg.image, Args: cfg.args, Disk: cfg.disk, Mounts: cfg.mounts,
+		Image: cfg.image, Args: cfg.args, Entrypoint: cfg.command.entrypoint, Cmd: cfg.command.cmd,
+		Disk: cfg.disk, Mounts: cfg.mounts,
 		Ports: cfg.ports, Env: cfg.env, Registry: cfg.registry,
 		Cloud: p.cloud, DataCenterID: ptr(p.dc), Cost: p.cost(st),
 		Locked: cfg.locked, CreatedAt: p.createdAt, StartedAt: p.startedAt(t),

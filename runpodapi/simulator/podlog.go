@@ -25,7 +25,13 @@ type podLog struct {
 	hist    []logEvent // settled events, oldest first
 }
 
+// appendEvent adds e to the history. Timestamps never decrease along the
+// log (backfill searches them): an event stamped before the last one, such
+// as a system line right after a stop's SIGTERM output, takes its time.
 func (l *podLog) appendEvent(e logEvent) {
+	if n := len(l.hist); n > 0 && e.ts.Before(l.hist[n-1].ts) {
+		e.ts = l.hist[n-1].ts
+	}
 	l.hist = append(l.hist, e)
 	if over := len(l.hist) - maxLogHistory; over > 0 {
 		l.hist = append(l.hist[:0:0], l.hist[over:]...)
@@ -73,3 +79,14 @@ func (l *podLog) at(b *boot, seq int) (logEvent, bool) {
 
 // first is the oldest sequence number still kept.
 func (l *podLog) first() int { return l.dropped + 1 }
+
+// containerLines are the settled container lines, oldest first.
+func (l *podLog) containerLines() []string {
+	var out []string
+	for _, e := range l.hist {
+		if e.source == runpodapi.LogSourceContainer {
+			out = append(out, e.line)
+		}
+	}
+	return out
+}

@@ -58,10 +58,12 @@ type requestSchemas struct {
 	action *jsonschema.Schema
 }
 
+// compileRequestSchemas compiles them from the embedded spec with the
+// additions of spec_additions.go.
 func compileRequestSchemas() (requestSchemas, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(specJSON))
+	doc, err := extendedSpec()
 	if err != nil {
-		return requestSchemas{}, fmt.Errorf("parse OpenAPI document: %w", err)
+		return requestSchemas{}, err
 	}
 	m, err := compileSchemas(doc, "CreatePodRequest", "UpdatePodRequest", "PodActionRequest")
 	if err != nil {

@@ -17,6 +17,9 @@ type store struct {
 	pods  map[string]*pod
 	order []*pod // creation order, which is the order GET /v2/pods lists
 	seq   uint64 // the last pod's place in order; cursors name a place
+	// removedLogs keeps the container lines of deleted pods, for tests
+	// (RunPod's API serves none once a pod is gone).
+	removedLogs map[string][]string
 }
 
 func newStore() *store {
@@ -31,10 +34,16 @@ func (s *store) add(p *pod) {
 	s.order = append(s.order, p)
 }
 
-func (s *store) remove(id string) bool {
-	if _, ok := s.pods[id]; !ok {
+func (s *store) remove(id string, t time.Time) bool {
+	p, ok := s.pods[id]
+	if !ok {
 		return false
 	}
+	p.settle(t)
+	if s.removedLogs == nil {
+		s.removedLogs = map[string][]string{}
+	}
+	s.removedLogs[id] = p.log.containerLines()
 	delete(s.pods, id)
 	s.order = slices.DeleteFunc(s.order, func(p *pod) bool { return p.id == id })
 	return true
@@ -101,7 +110,7 @@ func (s *Simulator) SetStatus(id string, st runpodapi.PodStatus) error {
 		p.settle(now)
 		p.newBoot(now, st, s.opts)
 	case runpodapi.StatusTerminated:
-		s.st.remove(id)
+		s.st.remove(id, now)
 	default:
 		return fmt.Errorf("set status of pod %s: %w", id, problemf(http.StatusUnprocessableEntity, "unknown status %q", st))
 	}
@@ -127,10 +136,10 @@ func (s *Simulator) applyAction(id string, a runpodapi.PodAction) (view runpodap
 	}
 	switch a {
 	case runpodapi.ActionTerminate:
-		s.st.remove(id)
+		s.st.remove(id, now)
 		return runpodapi.Pod{}, true, nil
 	case runpodapi.ActionStop:
-		p.halt(now, runpodapi.StatusExited, "container stopped")
+		p.stop(now)
 	case runpodapi.ActionRestart:
 		p.system(now, "restarting container")
 		p.newBoot(now, runpodapi.StatusStarting, s.opts)
@@ -150,8 +159,20 @@ func (s *Simulator) applyAction(id string, a runpodapi.PodAction) (view runpodap
 func (s *Simulator) deletePod(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.st.remove(id) {
+	if !s.st.remove(id, s.now()) {
 		return errPodNotFound()
 	}
 	return nil
+}
+
+// ContainerLog is the container log lines of a pod, live or deleted (a
+// test's view: the API serves no log of a deleted pod).
+func (s *Simulator) ContainerLog(id string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.st.pods[id]; ok {
+		p.settle(s.now())
+		return p.log.containerLines()
+	}
+	return slices.Clone(s.st.removedLogs[id])
 }

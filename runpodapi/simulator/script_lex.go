@@ -1,0 +1,173 @@
+package simulator
+
+import (
+	"errors"
+	"strings"
+)
+
+// errUnsupported marks a command the program emulator does not know; the pod
+// then prints the default output (doc.go).
+var errUnsupported = errors.New("not emulated")
+
+// errUnterminated is a quote left open.
+var errUnterminated = errors.New("unterminated quote")
+
+// token is a word or one of the operators the script language knows:
+// ";", "\n", "&&" and "||".
+type token struct {
+	op     string // "" for a word
+	word   string
+	quoted bool // some of the word was quoted, so it is never a keyword
+}
+
+// splitWords splits a bare args string into words as a shell would, with no
+// expansions: blanks separate words, '…' is literal, "…" keeps \" \\ \$ \`
+// escapes, a backslash escapes the next character; operators are ordinary
+// characters.
+func splitWords(s string) ([]string, error) {
+	l := lexer{src: s}
+	var out []string
+	for {
+		l.skipBlanks()
+		if l.i >= len(l.src) {
+			return out, nil
+		}
+		w, _, err := l.word()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+}
+
+// lexScript tokenizes an sh -c script. Anything beyond the emulated subset
+// (expansions, globs, pipes, redirections, subshells, background jobs) is
+// errUnsupported.
+func lexScript(src string) ([]token, error) {
+	l := lexer{src: src, shell: true}
+	var out []token
+	for {
+		l.skipBlanks()
+		if l.i >= len(l.src) {
+			return out, nil
+		}
+		c, next := l.src[l.i], l.peek(1)
+		switch {
+		case c == '#':
+			for l.i < len(l.src) && l.src[l.i] != '\n' {
+				l.i++
+			}
+		case c == '\n' || (c == ';' && next != ';'):
+			out = append(out, token{op: string(c)})
+			l.i++
+		case (c == '&' || c == '|') && next == c:
+			out = append(out, token{op: string([]byte{c, c})})
+			l.i += 2
+		case strings.IndexByte(";&|<>()", c) >= 0:
+			return nil, errUnsupported
+		default:
+			w, quoted, err := l.word()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, token{word: w, quoted: quoted})
+		}
+	}
+}
+
+type lexer struct {
+	src   string
+	i     int
+	shell bool // script mode: operators end words, expansions are unsupported
+}
+
+func (l *lexer) peek(n int) byte {
+	if l.i+n < len(l.src) {
+		return l.src[l.i+n]
+	}
+	return 0
+}
+
+// skipBlanks skips spaces, tabs and line continuations; newlines too unless
+// they are operators (script mode).
+func (l *lexer) skipBlanks() {
+	for l.i < len(l.src) {
+		switch c := l.src[l.i]; {
+		case c == ' ' || c == '\t' || c == '\r' || (c == '\n' && !l.shell):
+			l.i++
+		case c == '\\' && l.peek(1) == '\n':
+			l.i += 2
+		default:
+			return
+		}
+	}
+}
+
+// word reads one word at l.i, removing its quotes.
+func (l *lexer) word() (string, bool, error) {
+	var b strings.Builder
+	quoted := false
+	for l.i < len(l.src) {
+		c := l.src[l.i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			return b.String(), quoted, nil
+		case l.shell && strings.IndexByte(";&|<>()", c) >= 0:
+			return b.String(), quoted, nil
+		case c == '\'':
+			end := strings.IndexByte(l.src[l.i+1:], '\'')
+			if end < 0 {
+				return "", false, errUnterminated
+			}
+			b.WriteString(l.src[l.i+1 : l.i+1+end])
+			l.i += end + 2
+			quoted = true
+		case c == '"':
+			if err := l.doubleQuoted(&b); err != nil {
+				return "", false, err
+			}
+			quoted = true
+		case c == '\\':
+			quoted = true
+			switch next := l.peek(1); {
+			case l.i+1 >= len(l.src):
+				b.WriteByte('\\')
+				l.i++
+			case next == '\n':
+				l.i += 2
+			default:
+				b.WriteByte(next)
+				l.i += 2
+			}
+		case l.shell && (strings.IndexByte("$`*?[", c) >= 0 || (c == '~' && b.Len() == 0 && !quoted)):
+			return "", false, errUnsupported
+		default:
+			b.WriteByte(c)
+			l.i++
+		}
+	}
+	return b.String(), quoted, nil
+}
+
+// doubleQuoted reads "…" at l.i into b.
+func (l *lexer) doubleQuoted(b *strings.Builder) error {
+	for l.i++; l.i < len(l.src); {
+		c := l.src[l.i]
+		switch {
+		case c == '"':
+			l.i++
+			return nil
+		case c == '\\' && strings.IndexByte("$`\"\\\n", l.peek(1)) >= 0 && l.i+1 < len(l.src):
+			if next := l.peek(1); next != '\n' {
+				b.WriteByte(next)
+			}
+			l.i += 2
+		case l.shell && (c == '$' || c == '`'):
+			return errUnsupported
+		default:
+			b.WriteByte(c)
+			l.i++
+		}
+	}
+	return errUnterminated
+}
