@@ -31,6 +31,8 @@ type Annotations struct {
 	MinCUDAVersion      string          // gpu.minCudaVersion
 	DropContainers      []string        // containers the user accepts dropping
 	DefaultContainer    string          // kubectl.kubernetes.io/default-container
+	NoWrapper           bool            // runpod.io/exit-code-wrapper: false
+	MountServiceAccount bool            // runpod.io/service-account-token: mount
 	fromJob             map[string]bool // keys whose value came from the Job
 }
 
@@ -63,6 +65,7 @@ func annotationFields() []annotationField {
 		{AnnotationMinCUDAVersion, parseMinCUDAVersion},
 		{AnnotationDropContainers, parseDropContainers},
 		{AnnotationDefaultContainer, parseDefaultContainer},
+		{AnnotationExitCodeWrapper, parseExitCodeWrapper},
 	}
 }
 

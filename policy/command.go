@@ -1,28 +1,89 @@
 package policy
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
-	"al.essio.dev/pkg/shellescape"
 	corev1 "k8s.io/api/core/v1"
 )
 
-// argsString maps a container's command and args to v2 `args`, the one string
-// RunPod passes to the image's ENTRYPOINT (v2 cannot override the entrypoint):
-// command set: quote(command..., args...); only args: quote(args...); neither:
-// "" (the image's CMD, or the template's args, apply). Each word first gets
-// Kubernetes' $(VAR) expansion against the container's env, as the kubelet does.
-func argsString(c *corev1.Container, env map[string]string) string {
-	words := make([]string, 0, len(c.Command)+len(c.Args))
-	words = append(words, c.Command...)
-	words = append(words, c.Args...)
+// AnnotationExitCodeWrapper turns the exit-status wrapper off ("false") for
+// an image without /bin/sh; the pod then runs its command as is, with no
+// files, no workingDir and no exit code.
+const AnnotationExitCodeWrapper = "runpod.io/exit-code-wrapper"
+
+func parseExitCodeWrapper(v string, a *Annotations) string {
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Sprintf("%q is not true or false", v)
+	}
+	a.NoWrapper = !on
+	return ""
+}
+
+// ImageConfig is what the image's config in its registry says runs when
+// the pod sets no command (the OCI config's Entrypoint and Cmd).
+type ImageConfig struct {
+	Entrypoint, Cmd []string
+}
+
+// Launch is how RunPod starts the container: the exec-form entrypoint and
+// cmd (Kubernetes' command → ENTRYPOINT, args → CMD), under the wrapper when
+// it can run.
+type Launch struct {
+	Entrypoint, Cmd []string
+	Wrapped         bool   // the wrapper reports the exit status, writes files, enters workingDir
+	Unwrapped       string // when not wrapped: why, for the pod's terminated message
+}
+
+// launchOf decides what runs, as the kubelet does: command set → command +
+// args; only args → the image's ENTRYPOINT + args; neither → the image's
+// ENTRYPOINT + CMD. Each word gets Kubernetes' $(VAR) expansion first. The
+// wrapper needs the whole argv, so without a command it needs the image's
+// config (img; imgErr says why it is missing). needsWrapper is set when the
+// pod has files or a workingDir, which only the wrapper can provide.
+func launchOf(c *corev1.Container, env map[string]string, a *Annotations, img *ImageConfig, imgErr string, needsWrapper bool) (Launch, error) {
+	command, args := expandAll(c.Command, env), expandAll(c.Args, env)
+	var why string
+	var argv []string
+	switch {
+	case a.NoWrapper:
+		why = fmt.Sprintf("the exit-status wrapper is off (%s)", a.field(AnnotationExitCodeWrapper))
+	case len(command) > 0:
+		argv = append(command, args...)
+	case a.TemplateID != "":
+		why = fmt.Sprintf("the pod sets no command, so the template %s decides what runs", a.TemplateID)
+	case img == nil:
+		why = "the pod sets no command and the image's ENTRYPOINT/CMD could not be read from its registry: " + imgErr
+	case len(args) > 0:
+		argv = append(append([]string{}, img.Entrypoint...), args...)
+	default:
+		argv = append(append([]string{}, img.Entrypoint...), img.Cmd...)
+	}
+	if why == "" && len(argv) == 0 {
+		return Launch{}, refused(fmt.Sprintf("container %q", c.Name),
+			"sets no command and its image has neither ENTRYPOINT nor CMD: nothing would run")
+	}
+	if why != "" {
+		if needsWrapper {
+			return Launch{}, refused(fmt.Sprintf("container %q", c.Name), fmt.Sprintf(
+				"needs the runpod-kubelet wrapper for its files or workingDir, but %s; set command in the pod", why))
+		}
+		return Launch{Entrypoint: command, Cmd: args, Unwrapped: why}, nil
+	}
+	return Launch{Entrypoint: []string{WrapperShell, "-c", WrapperScript, WrapperArgv0}, Cmd: argv, Wrapped: true}, nil
+}
+
+func expandAll(words []string, env map[string]string) []string {
 	if len(words) == 0 {
-		return ""
+		return nil
 	}
+	out := make([]string, len(words))
 	for i, w := range words {
-		words[i] = expand(w, env)
+		out[i] = expand(w, env)
 	}
-	return shellescape.QuoteCommand(words)
+	return out
 }
 
 // expand applies Kubernetes' $(VAR) rules: $(NAME) becomes the value of NAME

@@ -43,6 +43,13 @@ type Input struct {
 	Catalog []runpodapi.GpuType
 	// CPUCatalog is GET /v2/catalog/cpus, for CPU pods (price, vCPU range).
 	CPUCatalog []runpodapi.CpuType
+	// Image is the image's config from its registry (ENTRYPOINT and CMD),
+	// needed only when the container sets no command; nil when unread, and
+	// ImageErr says why.
+	Image    *ImageConfig
+	ImageErr string
+	// Sources reads the ConfigMaps and Secrets the pod's volumes name.
+	Sources Sources
 }
 
 // PlacementPlan is what to ask RunPod for, best candidate first.
@@ -54,6 +61,7 @@ type PlacementPlan struct {
 	Explanation       string          // one line for a Kubernetes Event
 	DroppedContainers []string        // containers not run (runpod.io/drop-containers)
 	DroppedEnv        []string        // service-link variables removed, sorted
+	Launch            Launch          // what the container runs, and whether the wrapper reports its exit status
 }
 
 // Candidate is one complete, spec-valid create request and why it ranks where it does.
@@ -81,6 +89,7 @@ type Demand struct {
 	node    NodeSettings
 	d       *demand
 	base    runpodapi.CreatePodRequest
+	launch  Launch
 	dropped []string // service-link variables removed
 }
 
@@ -93,7 +102,7 @@ func Prepare(in Input) (*Demand, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, dropped, err := baseRequest(in, d)
+	base, launch, dropped, err := baseRequest(in, d)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +113,7 @@ func Prepare(in Input) (*Demand, error) {
 		}
 		q = CatalogQuery{CPU: true}
 	}
-	return &Demand{Query: q, node: in.Node, d: d, base: base, dropped: dropped}, nil
+	return &Demand{Query: q, node: in.Node, d: d, base: base, launch: launch, dropped: dropped}, nil
 }
 
 // Rank decides what to ask RunPod for against a catalog snapshot (the GPU
@@ -113,7 +122,7 @@ func Prepare(in Input) (*Demand, error) {
 func (dm *Demand) Rank(gpus []runpodapi.GpuType, cpus []runpodapi.CpuType) (*PlacementPlan, error) {
 	d := dm.d
 	plan := &PlacementPlan{Name: dm.base.Name, GPUCount: d.gpus, Cloud: d.cloud,
-		DroppedContainers: d.dropped, DroppedEnv: dm.dropped}
+		DroppedContainers: d.dropped, DroppedEnv: dm.dropped, Launch: dm.launch}
 	var err error
 	if d.gpus == 0 {
 		err = planCPU(plan, dm.base, dm.node, d, cpus)

@@ -65,7 +65,7 @@ func TestPlanGPUPod(t *testing.T) {
 	if !reflect.DeepEqual(*r.Gpu, wantGPU) || r.Cpu != nil || !slices.Equal(r.DataCenterIDs, []string{"EU-RO-1"}) {
 		t.Errorf("compute %+v %+v %q", r.Gpu, r.Cpu, r.DataCenterIDs)
 	}
-	if r.Name != wantName || r.Image != "ghcr.io/acme/train:1" || r.Args != "python train.py --model llama" || r.Disk != 40 ||
+	if r.Name != wantName || r.Image != "ghcr.io/acme/train:1" || !slices.Equal(r.Cmd, []string{"python", "train.py", "--model", "llama"}) || len(r.Entrypoint) != 4 || r.Args != "" || r.Disk != 40 ||
 		r.Registry != "cred-1" || r.Cloud != runpodapi.CloudSecure || r.TemplateID != "" {
 		t.Errorf("container fields %+v", r)
 	}
@@ -225,7 +225,7 @@ func TestPlanAnnotationsAndJob(t *testing.T) {
 			func(p *corev1.Pod) { p.Spec.Containers[0].Image = "" }),
 			wantTypes: []string{"NVIDIA L40S"}, wantCloud: runpodapi.CloudSecure,
 			check: func(t *testing.T, p *PlacementPlan) {
-				if r := p.Candidates[0].Request; r.TemplateID != "tpl1" || r.Image != "" || r.Args != "" || r.Ports != nil {
+				if r := p.Candidates[0].Request; r.TemplateID != "tpl1" || r.Image != "" || r.Entrypoint != nil || r.Cmd != nil || r.Ports != nil {
 					t.Errorf("request %+v", r)
 				}
 			}},
@@ -318,8 +318,8 @@ func TestPlanDropsServiceLinksAndSidecars(t *testing.T) {
 	if r.Env["CONFIG_YAML"] != "model: llama\nlayers:\n  - 1\n  - 2\n" {
 		t.Errorf("multi-line value changed: %q", r.Env["CONFIG_YAML"])
 	}
-	if r.Args != "--redis=10.0.0.11" {
-		t.Errorf("args %q", r.Args)
+	if !slices.Equal(r.Cmd, []string{"--redis=10.0.0.11"}) || r.Entrypoint != nil { // no image config here: the exec form as the pod says
+		t.Errorf("entrypoint %q cmd %q", r.Entrypoint, r.Cmd)
 	}
 	if len(plan.DroppedEnv) != 14 || !slices.Equal(plan.DroppedContainers, []string{"istio-proxy"}) {
 		t.Errorf("dropped env %q, containers %q", plan.DroppedEnv, plan.DroppedContainers)

@@ -11,6 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi/simulator"
 )
 
 // specPath is the RunPod v2 OpenAPI document; override with RUNPOD_OPENAPI_SPEC.
@@ -25,24 +26,16 @@ func specPath() string {
 // when the spec is not on this machine.
 func createPodSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	f, err := os.Open(specPath())
+	raw, err := os.ReadFile(specPath())
 	if err != nil {
 		t.Skipf("RunPod OpenAPI spec not available (%v); set RUNPOD_OPENAPI_SPEC", err)
 	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatalf("read spec: %v", err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("file:///openapi-v2.json", doc); err != nil {
-		t.Fatalf("add spec: %v", err)
-	}
-	s, err := c.Compile("file:///openapi-v2.json#/components/schemas/CreatePodRequest")
+	// The live API's exec-form entrypoint/cmd, added where the simulator adds them.
+	m, err := simulator.CompileExtendedSchemas(raw, "CreatePodRequest")
 	if err != nil {
 		t.Fatalf("compile CreatePodRequest: %v", err)
 	}
-	return s
+	return m["CreatePodRequest"]
 }
 
 // checkAgainstSpec validates a request against the schema (when given) and
