@@ -1,6 +1,7 @@
 package podsync
 
 import (
+	"al.essio.dev/pkg/shellescape"
 	"context"
 	"errors"
 	"fmt"
@@ -41,8 +42,8 @@ func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *pol
 		cands = affordable
 	}
 	first := cands[0]
-	p.event(pod, corev1.EventTypeNormal, EventPlanned, "%s; trying %d candidate(s), first %s at $%.2f/h",
-		plan.Explanation, len(cands), describe(first), first.HourlyCost)
+	p.event(pod, corev1.EventTypeNormal, EventPlanned, "%s; %s; trying %d candidate(s), first %s at $%.2f/h",
+		plan.Explanation, launchNote(plan.Launch), len(cands), describe(first), first.HourlyCost)
 
 	var lastDetail string
 	refused := 0 // candidates RunPod refused, as opposed to ones the spend cap held back
@@ -193,4 +194,12 @@ func podCount(n int) string {
 		return "1 RunPod pod"
 	}
 	return fmt.Sprintf("%d RunPod pods", n)
+}
+
+// launchNote says what runs and whether its exit status will be known.
+func launchNote(l policy.Launch) string {
+	if l.Wrapped {
+		return fmt.Sprintf("runs %s under the exit-status wrapper", shellescape.QuoteCommand(l.Cmd))
+	}
+	return "its exit status will not be known: " + l.Unwrapped
 }

@@ -7,9 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
@@ -80,7 +77,7 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 			t.runpodID, t.runpod, t.waiting, t.missingSince, t.claim = res.pod.ID, res.pod, nil, time.Time{}, ""
 			t.createdAt = p.now()
 			if res.plan != nil {
-				t.container = containerFromPlan(t.pod, res.plan)
+				t.container, t.unwrapped = containerFromPlan(t.pod, res.plan), res.plan.Launch.Unwrapped
 			}
 		} else if res.waiting != nil {
 			t.waiting = res.waiting
@@ -162,7 +159,10 @@ func (p *Provider) tryCreate(ctx context.Context, pod *corev1.Pod) createResult 
 		return p.wait(pod, ReasonCreateErr, err.Error(), EventCreateError)
 	}
 	demand, err := policy.Prepare(in) // every catalog-free check: a refusal costs no RunPod call
-	if err != nil {
+	switch {
+	case errors.Is(err, policy.ErrSourceMissing):
+		return p.wait(pod, ReasonCreateErr, err.Error(), EventCreateError) // as a kubelet waits for a volume's source
+	case err != nil:
 		return p.refuse(pod, err)
 	}
 	q := demand.Query
@@ -186,39 +186,6 @@ func (p *Provider) hold(pod *corev1.Pod, wait time.Duration) createResult {
 		p.handover.from, p.handover.until.UTC().Format(time.RFC3339))
 	p.event(pod, corev1.EventTypeNormal, EventHandoverHold, "%s", msg)
 	return createResult{waiting: &WaitingReason{Reason: ReasonHandover, Message: msg}, retry: retryAfter, after: wait}
-}
-
-// planInput gathers the pod's Job, the Services and the stored pod for the policy.
-func (p *Provider) planInput(ctx context.Context, pod *corev1.Pod) (policy.Input, error) {
-	in := policy.Input{Pod: pod, Node: p.s.NodeSettings}
-	p.mu.Lock()
-	pods, services := p.pods, p.services
-	p.mu.Unlock()
-	if pods != nil {
-		if stored, err := pods.Pods(pod.Namespace).Get(pod.Name); err == nil && stored.UID == pod.UID {
-			in.StoredPod = stored
-		}
-	}
-	if services != nil {
-		list, err := services.List(labels.Everything())
-		if err == nil {
-			for _, s := range list {
-				in.Services = append(in.Services, *s)
-			}
-		}
-	}
-	if jobName, ok := policy.OwningJobName(pod); ok {
-		job, err := p.kube.BatchV1().Jobs(pod.Namespace).Get(ctx, jobName, metav1.GetOptions{})
-		switch {
-		case err == nil:
-			in.Job = job
-		case apierrors.IsNotFound(err):
-			in.Job = nil // the Job is gone; the pod's own annotations still apply
-		default:
-			return in, fmt.Errorf("read Job %s/%s for its runpod.io annotations: %w", pod.Namespace, jobName, err)
-		}
-	}
-	return in, nil
 }
 
 func containerFromPlan(pod *corev1.Pod, plan *policy.PlacementPlan) string {

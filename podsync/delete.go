@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -14,7 +15,8 @@ import (
 // DeletePod terminates the pod's RunPod pod (DELETE, not stop: billing ends)
 // and pushes a terminal status. A 404 means it is already gone. An error
 // makes virtual-kubelet call again, so a RunPod outage delays, never loses, a
-// delete. RunPod has no preStop hook, so the grace period is not waited for.
+// delete. A container still running is stopped first and given the pod's
+// grace period (stop.go).
 //
 // Only a RunPod pod proven to be this pod's is deleted: the tracked id, or
 // the annotated one once a listing or GET shows it is ours. When RunPod
@@ -50,6 +52,11 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 		var err error
 		if id, err = p.ownedIDToDelete(ctx, pod, claim, posted); err != nil {
 			return fmt.Errorf("delete %s: %w", key, err)
+		}
+	}
+	if id != "" && entry != nil {
+		if stopping, err := p.stopFirst(ctx, pod, entry, id); err != nil || stopping {
+			return err // the deletes queue deletes it once it exited, or its grace passed
 		}
 	}
 	if id != "" {
@@ -136,6 +143,10 @@ func deletionOf(t *tracked, id, reason string) deletion {
 // deleteOnce is one attempt of the deletes queue: terminate the RunPod pod
 // a round ended; a failure retries with back-off.
 func (p *Provider) deleteOnce(ctx context.Context, d deletion) {
+	if p.stillStopping(d) {
+		p.q.deletes.AddAfter(d, time.Second) // the rounds' listings show when it exited
+		return
+	}
 	if err := p.deleteRunPod(ctx, d.id); err != nil {
 		p.log.Warn("delete RunPod pod; retrying with back-off", "runpodID", d.id, "pod", d.key, "why", d.reason, "err", err)
 		p.q.deletes.AddRateLimited(d)
@@ -147,4 +158,18 @@ func (p *Provider) deleteOnce(ctx context.Context, d deletion) {
 	namespace, name, _ := strings.Cut(d.key, "/")
 	ref := &corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: namespace, Name: name, UID: d.uid}
 	p.event(ref, corev1.EventTypeNormal, EventDeleted, "deleted RunPod pod %s: %s", d.id, d.reason)
+	var push *corev1.Pod
+	p.tr.get(d.key, func(t *tracked) {
+		if t.uid() != d.uid {
+			return
+		}
+		t.runpodDeleted = true
+		if d.until != 0 { // a graceful delete ends here: the pod may go now
+			t.stopping = false
+			push = p.statusUpdate(t, p.currentPod(t.pod), true)
+		}
+	})
+	if push != nil {
+		p.push(push)
+	}
 }

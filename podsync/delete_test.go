@@ -8,6 +8,14 @@ import (
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
+// forceDeleted is pod as `kubectl delete --grace-period=0` leaves it: no
+// grace, so its RunPod pod is deleted at once (graceful: stop_test).
+func forceDeleted(pod *corev1.Pod) *corev1.Pod {
+	out := pod.DeepCopy()
+	out.DeletionGracePeriodSeconds = new(int64(0))
+	return out
+}
+
 func TestDeletePodTerminatesNotStops(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -29,7 +37,7 @@ func TestDeletePodTerminatesNotStops(t *testing.T) {
 				}
 			}
 			r.sim.ResetCounters()
-			if err := r.p.DeletePod(r.ctx, pod); err != nil {
+			if err := r.p.DeletePod(r.ctx, forceDeleted(pod)); err != nil {
 				t.Fatalf("DeletePod: %v", err)
 			}
 			c := r.sim.Counters()
@@ -44,7 +52,7 @@ func TestDeletePodTerminatesNotStops(t *testing.T) {
 				t.Errorf("pushed container state %+v, want terminated %s", cs.State, StatusReasonRunPodPodDeleted)
 			}
 			// virtual-kubelet may call again; the pod is gone by now and that is fine.
-			if err := r.p.DeletePod(r.ctx, pod); err != nil {
+			if err := r.p.DeletePod(r.ctx, forceDeleted(pod)); err != nil {
 				t.Errorf("second DeletePod: %v", err)
 			}
 		})
@@ -72,12 +80,12 @@ func TestForceDeletedPodIsConfirmedBeforeItsRunPodPodGoes(t *testing.T) {
 
 	// An informer that lags (or is not synced yet) must not make the round
 	// delete a live pod's RunPod pod: the API server still has it.
-	r.p.Attach(emptyPodLister{}, r.svcLister)
+	r.p.Attach(r.listers(emptyPodLister{}))
 	r.rounds(3)
 	if n := len(r.sim.Pods()); n != 1 || r.count(routeDelete) != 0 {
 		t.Fatalf("a pod missing only from the informer lost its RunPod pod (%d left, %d DELETEs)", n, r.count(routeDelete))
 	}
-	r.p.Attach(r.podLister, r.svcLister)
+	r.p.Attach(r.listers(r.podLister))
 
 	// Force-deleted: no DeletePod call comes; the round must end the billing.
 	r.deleteKubePod(pod.Name)

@@ -18,6 +18,7 @@ const (
 	EventFailed           = "RunPodFailed"
 	EventRestarted        = "RunPodRestarted"
 	EventDeleted          = "RunPodDeleted"
+	EventStopping         = "RunPodStopping"         // a deleted pod's container got SIGTERM; the delete waits
 	EventRefused          = "RunPodRefused"          // the policy refused the pod
 	EventNoCapacity       = "RunPodNoCapacity"       // every candidate was full
 	EventSpendCap         = "RunPodSpendCap"         // MAX_HOURLY_SPEND reached

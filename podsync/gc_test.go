@@ -55,7 +55,7 @@ func testGC(t *testing.T, lagging bool) {
 	}
 	r.eventually("the informer", func() bool { _, err := r.podLister.Pods("default").Get(untracked.Name); return err == nil })
 	if lagging {
-		r.p.Attach(emptyPodLister{}, r.svcLister)
+		r.p.Attach(r.listers(emptyPodLister{}))
 	}
 
 	for _, step := range []struct {

@@ -53,6 +53,8 @@ type rig struct {
 
 	podLister corev1listers.PodLister
 	svcLister corev1listers.ServiceLister
+	cmLister  corev1listers.ConfigMapLister
+	secLister corev1listers.SecretLister
 
 	probe       atomic.Pointer[Provider] // whose tracker lock every outside call checks
 	failPatches atomic.Bool              // the fake API server refuses pod patches
@@ -62,6 +64,7 @@ type rig struct {
 
 	mu       sync.Mutex
 	statuses map[string]corev1.PodStatus
+	terminal map[string]corev1.PodPhase // the first terminal phase pushed per pod: Kubernetes keeps that one
 	pushes   int           // statuses pushed through the notifier
 	lockHeld []string      // outside calls made with the tracker lock held
 	clock    time.Duration // how far advance moved the provider's clock ahead of the wall clock
@@ -136,7 +139,7 @@ func newRigWith(t testing.TB, cfg rigConfig, pods ...*corev1.Pod) *rig {
 	sim := simulator.NewServer(opts)
 	t.Cleanup(sim.Close)
 	r := &rig{t: t, cfg: cfg, sim: sim, recorder: record.NewFakeRecorder(100000), health: &fakeHealth{},
-		statuses: map[string]corev1.PodStatus{}}
+		statuses: map[string]corev1.PodStatus{}, terminal: map[string]corev1.PodPhase{}}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(base.CloseIdleConnections)
 	client, err := runpodapi.New(runpodapi.Config{BaseURL: sim.URL, APIKey: "podsync-test-key", DefaultPerMinute: -1,
@@ -166,6 +169,7 @@ func newRigWith(t testing.TB, cfg rigConfig, pods ...*corev1.Pod) *rig {
 	factory := informers.NewSharedInformerFactory(r.kube, 0)
 	podInf, svcInf := factory.Core().V1().Pods(), factory.Core().V1().Services()
 	r.podLister, r.svcLister = podInf.Lister(), svcInf.Lister()
+	r.cmLister, r.secLister = factory.Core().V1().ConfigMaps().Lister(), factory.Core().V1().Secrets().Lister()
 	factory.Start(life.Done())
 	factory.WaitForCacheSync(life.Done())
 
@@ -202,7 +206,7 @@ func (r *rig) newTerm() *Provider {
 	r.p = New(Deps{Settings: r.settings, RunPod: rp, Kube: r.kube, Recorder: probingRecorder{r.recorder, r}, Health: r.health,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Handover: r.handover, Clock: r.clk})
 	r.probe.Store(r.p)
-	r.p.Attach(r.podLister, r.svcLister)
+	r.p.Attach(r.listers(r.podLister))
 	r.p.NotifyPods(r.ctx, r.notified)
 	r.p.Start(r.ctx)
 	return r.p
@@ -238,6 +242,9 @@ func (r *rig) notified(pod *corev1.Pod) {
 	r.probeUnlocked("the notifier")
 	r.mu.Lock()
 	r.statuses[podKey(pod)] = pod.Status
+	if ph := pod.Status.Phase; (ph == corev1.PodSucceeded || ph == corev1.PodFailed) && r.terminal[podKey(pod)] == "" {
+		r.terminal[podKey(pod)] = ph
+	}
 	r.pushes++
 	r.mu.Unlock()
 	if !r.cfg.writeStatus {
@@ -362,4 +369,16 @@ type probingRecorder struct {
 func (p probingRecorder) Eventf(obj runtime.Object, kind, reason, format string, args ...any) {
 	p.r.probeUnlocked("the event recorder")
 	p.FakeRecorder.Eventf(obj, kind, reason, format, args...)
+}
+
+// listers are the rig's informer caches with pods served by the given lister.
+func (r *rig) listers(pods corev1listers.PodLister) Listers {
+	return Listers{Pods: pods, Services: r.svcLister, ConfigMaps: r.cmLister, Secrets: r.secLister}
+}
+
+// firstTerminal is the first terminal phase pushed for ns default/name.
+func (r *rig) firstTerminal(name string) corev1.PodPhase {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.terminal[keyOf("default", name)]
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/virtual-kubelet/virtual-kubelet/errdefs"
 	"github.com/virtual-kubelet/virtual-kubelet/node/api"
 
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -22,12 +23,18 @@ const maxTail = 5000
 // logs, so --previous is refused.
 func (p *Provider) GetContainerLogs(ctx context.Context, namespace, podName, containerName string, opts api.ContainerLogOpts) (io.ReadCloser, error) {
 	key := keyOf(namespace, podName)
-	var id, claim, container string
-	if !p.tr.get(key, func(t *tracked) { id, claim, container = t.runpodID, t.claim, t.container }) {
+	var id, claim, container, uid string
+	var gone bool
+	if !p.tr.get(key, func(t *tracked) {
+		id, claim, container, gone, uid = t.runpodID, t.claim, t.container, t.runpodDeleted, string(t.uid())
+	}) {
 		return nil, errdefs.NotFoundf("pod %s is not on this node", key)
 	}
 	if containerName != "" && container != "" && containerName != container {
 		return nil, errdefs.InvalidInputf("container %q does not run on RunPod; only %q does", containerName, container)
+	}
+	if gone {
+		return nil, errdefs.NotFoundf("RunPod no longer holds the logs of pod %s: its RunPod pod %s was deleted (the pod was deleted, or it ended more than EXITED_POD_RETENTION ago)", key, id)
 	}
 	if id == "" && claim != "" {
 		return nil, errdefs.NotFoundf("pod %s: RunPod pod %s (annotation %s) is not proven to be this pod's yet; logs are served once it is", key, claim, AnnotationPodID)
@@ -60,6 +67,9 @@ func (p *Provider) GetContainerLogs(ctx context.Context, namespace, podName, con
 			w = &limitWriter{w: pw, left: opts.LimitBytes}
 		}
 		err := p.rp.StreamLogs(ctx, id, lo, func(l runpodapi.LogLine) error {
+			if _, marker := policy.ParseExitMarker(l.Line, uid); marker {
+				return nil // the wrapper's status line is runpod-kubelet's, not the command's
+			}
 			var err error
 			if opts.Timestamps {
 				_, err = fmt.Fprintf(w, "%s %s\n", l.TS.UTC().Format(time.RFC3339Nano), l.Line)

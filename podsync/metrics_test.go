@@ -54,7 +54,7 @@ func TestMetricsFollowTheLifecycle(t *testing.T) {
 	if ops[OpCreate] != 1 || ops[OpRefuse] != 1 || byStatus["RUNNING"] != 1 || usd <= 0 {
 		t.Fatalf("ops %v, by status %v, $%.2f/h; want one create, one refusal, one RUNNING pod billing", ops, byStatus, usd)
 	}
-	if err := r.p.DeletePod(r.ctx, pod); err != nil {
+	if err := r.p.DeletePod(r.ctx, forceDeleted(pod)); err != nil {
 		t.Fatal(err)
 	}
 	r.p.Round(r.ctx)

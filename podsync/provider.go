@@ -46,15 +46,18 @@ type Provider struct {
 
 	tr      *tracker
 	catalog *catalogCache
+	images  *imageConfigs
 	q       *queues
 
-	mu       sync.Mutex
-	pods     corev1listers.PodLister     // this node's pods, from virtual-kubelet's informer
-	services corev1listers.ServiceLister // for service-link env detection
-	notify   func(*corev1.Pod)
-	lastList *listing        // the latest successful RunPod list of this term
-	failing  bool            // the latest round's list failed
-	termCtx  context.Context // the leadership term (Start)
+	mu         sync.Mutex
+	pods       corev1listers.PodLister // this node's pods, from virtual-kubelet's informer
+	services   corev1listers.ServiceLister
+	configMaps corev1listers.ConfigMapLister
+	secrets    corev1listers.SecretLister
+	notify     func(*corev1.Pod)
+	lastList   *listing        // the latest successful RunPod list of this term
+	failing    bool            // the latest round's list failed
+	termCtx    context.Context // the leadership term (Start)
 
 	handover *handover
 	posts    postGate // create POSTs in flight; none may start once the term ends
@@ -79,6 +82,7 @@ func New(d Deps) *Provider {
 		s: s, rp: d.RunPod, kube: d.Kube, recorder: d.Recorder, health: d.Health, metrics: d.Metrics, log: d.Log, clock: d.Clock,
 		tr:       newTracker(),
 		catalog:  newCatalogCache(d.RunPod, s.CatalogTTL, d.Clock),
+		images:   newImageConfigs(d.Clock),
 		q:        newQueues(s, d.Clock),
 		notify:   func(*corev1.Pod) {},
 		termCtx:  context.Background(),
@@ -86,11 +90,19 @@ func New(d Deps) *Provider {
 	}
 }
 
+// Listers are the caches virtual-kubelet builds for the node.
+type Listers struct {
+	Pods       corev1listers.PodLister       // this node's pods
+	Services   corev1listers.ServiceLister   // for service-link env detection
+	ConfigMaps corev1listers.ConfigMapLister // for configMap volumes
+	Secrets    corev1listers.SecretLister    // for secret volumes and imagePullSecrets
+}
+
 // Attach gives the provider the listers virtual-kubelet builds for the node.
-func (p *Provider) Attach(pods corev1listers.PodLister, services corev1listers.ServiceLister) {
+func (p *Provider) Attach(l Listers) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.pods, p.services = pods, services
+	p.pods, p.services, p.configMaps, p.secrets = l.Pods, l.Services, l.ConfigMaps, l.Secrets
 }
 
 // NotifyPods registers virtual-kubelet's status callback (PodNotifier).
@@ -146,11 +158,11 @@ func (p *Provider) CreatePod(_ context.Context, pod *corev1.Pod) error {
 	return nil
 }
 
-// UpdatePod records the new pod. RunPod cannot change a running pod's spec;
-// a pod refused for its annotations is planned again when they change.
+// UpdatePod records the new pod. A changed image is applied (update.go); a
+// pod refused for its annotations is planned again when they change.
 func (p *Provider) UpdatePod(_ context.Context, pod *corev1.Pod) error {
 	key := podKey(pod)
-	retry := false
+	retry, update := false, false
 	p.tr.get(key, func(t *tracked) {
 		if t.uid() != pod.UID {
 			return
@@ -161,9 +173,13 @@ func (p *Provider) UpdatePod(_ context.Context, pod *corev1.Pod) error {
 			t.waiting = nil
 			retry = true
 		}
+		update = imageChanged(t, pod)
 	})
 	if retry {
 		p.startCreate(key)
+	}
+	if update {
+		p.q.updates.Add(key)
 	}
 	return nil
 }

@@ -110,7 +110,7 @@ func TestDeleteTerminatesAndPushesTerminalStatus(t *testing.T) {
 	r := newRig(t, nil, pod)
 	_ = r.p.CreatePod(r.ctx, pod)
 	r.eventually("running", func() bool { st, _ := r.status("gone"); return st.Phase == corev1.PodRunning })
-	if err := r.p.DeletePod(r.ctx, pod); err != nil {
+	if err := r.p.DeletePod(r.ctx, forceDeleted(pod)); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(r.sim.Pods()); n != 0 {
@@ -123,7 +123,7 @@ func TestDeleteTerminatesAndPushesTerminalStatus(t *testing.T) {
 		}
 	}
 	// A second delete (virtual-kubelet may call again) finds it gone and succeeds.
-	if err := r.p.DeletePod(r.ctx, pod); err != nil {
+	if err := r.p.DeletePod(r.ctx, forceDeleted(pod)); err != nil {
 		t.Errorf("second DeletePod: %v", err)
 	}
 }

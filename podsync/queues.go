@@ -21,25 +21,36 @@ import (
 //   - restarts, keyed by pod: start a stopped RunPod pod again, the first
 //     time at once and then after 10s, 20s, … up to 5m, like a kubelet.
 //   - deletes, one item per RunPod id the round ended: retried with back-off.
+//   - exits, keyed by pod: read a stopped container's exit status from its log.
+//   - updates, keyed by pod: PATCH a changed image.
 //   - rounds: one token, due when the next listing is; kick brings it forward.
 type queues struct {
 	creates  workqueue.TypedRateLimitingInterface[string]
 	restarts workqueue.TypedRateLimitingInterface[string]
 	deletes  workqueue.TypedRateLimitingInterface[deletion]
+	exits    workqueue.TypedRateLimitingInterface[string]
+	updates  workqueue.TypedRateLimitingInterface[string]
 	rounds   workqueue.TypedDelayingInterface[roundToken]
 }
 
-// createWorkers bounds concurrent creates.
-const createWorkers = 8
+// createWorkers bounds concurrent creates; exitReaders concurrent log
+// reads (each lasts about the client's log idle gap).
+const (
+	createWorkers = 8
+	exitReaders   = 4
+)
 
 // roundToken is the one item of the rounds queue.
 type roundToken struct{}
 
-// deletion is a RunPod pod a round decided to terminate, and why.
+// deletion is a RunPod pod to terminate, and why. A graceful one (a pod
+// deleted while its container ran) was stopped first and waits, until the
+// Unix millisecond until at most, for RunPod to show it EXITED.
 type deletion struct {
 	id, key string
 	uid     types.UID
 	reason  string
+	until   int64
 }
 
 func newQueues(s Settings, clk clock.WithTicker) *queues {
@@ -53,6 +64,12 @@ func newQueues(s Settings, clk clock.WithTicker) *queues {
 		deletes: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.NewTypedItemExponentialFailureRateLimiter[deletion](time.Second, time.Minute),
 			workqueue.TypedRateLimitingQueueConfig[deletion]{Clock: clk}),
+		exits: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.NewTypedItemExponentialFailureRateLimiter[string](time.Second, time.Minute),
+			workqueue.TypedRateLimitingQueueConfig[string]{Clock: clk}),
+		updates: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.NewTypedItemExponentialFailureRateLimiter[string](s.RetryBackoff, 5*time.Minute),
+			workqueue.TypedRateLimitingQueueConfig[string]{Clock: clk}),
 		rounds: workqueue.NewTypedDelayingQueueWithConfig(workqueue.TypedDelayingQueueConfig[roundToken]{Clock: clk}),
 	}
 }
@@ -61,6 +78,8 @@ func (q *queues) shutDown() {
 	q.creates.ShutDown()
 	q.restarts.ShutDown()
 	q.deletes.ShutDown()
+	q.exits.ShutDown()
+	q.updates.ShutDown()
 	q.rounds.ShutDown()
 }
 
@@ -75,6 +94,10 @@ func (p *Provider) Start(ctx context.Context) {
 	}
 	go drain(p.q.restarts, func(key string) { p.restartOnce(ctx, key) })
 	go drain(p.q.deletes, func(d deletion) { p.deleteOnce(ctx, d) })
+	go drain(p.q.updates, func(key string) { p.updateOnce(ctx, key) })
+	for range exitReaders {
+		go drain(p.q.exits, func(key string) { p.readExit(ctx, key) })
+	}
 	go func() {
 		<-ctx.Done()
 		p.q.shutDown()

@@ -49,6 +49,7 @@ type roundWork struct {
 	push     []*corev1.Pod
 	deletes  []deletion
 	restarts []string // pods to start again, after their back-off
+	exits    []string // pods whose exit status is to be read from their log
 	forgive  []string // pods whose restart back-off starts over
 	records  []pendingRecord
 	gone     []pendingGone
@@ -118,6 +119,7 @@ func (p *Provider) reconcileOne(key string, t *tracked, cur *corev1.Pod, l *list
 	if t.runpodID == "" && t.claim != "" {
 		p.reconcileClaim(key, t, cur, l, w)
 	}
+	p.checkDeadline(t, cur, now, w)
 	switch {
 	case t.rejected != nil:
 	case t.runpodID == "" && t.claim == "":
@@ -130,6 +132,9 @@ func (p *Provider) reconcileOne(key string, t *tracked, cur *corev1.Pod, l *list
 		} else {
 			p.reconcileAbsent(key, t, l, now, w)
 		}
+	}
+	if t.exitReading {
+		return // stopped, its exit status still being read: a status now would claim one (and phases are final)
 	}
 	if push := p.statusUpdate(t, cur, false); push != nil {
 		w.push = append(w.push, push)
@@ -165,47 +170,53 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 	if t.deleted {
 		return
 	}
+	if statePatch(string(t.uid()), cur.Annotations, mergeState(ReadState(cur.Annotations), StateOf(rp))) != nil {
+		w.records = append(w.records, pendingRecord{pod: t.pod, rp: t.runpod})
+	}
 	if t.terminal {
-		// Ended earlier (perhaps in another term) but still there: stop its billing.
-		w.deletes = append(w.deletes, deletionOf(t, rp.ID, "the pod already ended"))
+		p.reconcileEnded(t, rp, now, w) // ended earlier (perhaps in another term) but still there
 		return
 	}
 	if rp.Status == runpodapi.StatusRunning && (was == nil || was.Status != runpodapi.StatusRunning) {
-		t.runningAt = now
+		t.runningAt, t.exit = now, nil // a new run: its exit status is not known yet
 		if t.waiting != nil && t.waiting.Reason == ReasonRestarting {
 			t.waiting, t.reserved = nil, 0 // the listing counts what it bills now
 		}
 		w.event(t.pod, corev1.EventTypeNormal, EventRunning, "RunPod pod %s is RUNNING", rp.ID)
 	}
-	switch decideAfterExit(t.pod.Spec.RestartPolicy, rp.Status) {
-	case restart:
-		if t.waiting == nil || t.waiting.Reason != ReasonRestarting {
-			t.lastTerm = terminationOf(rp, now)
-			if ranLongEnough(t.runningAt, now) {
-				w.forgive = append(w.forgive, key) // a long healthy run forgives earlier crashes
-			}
-			t.runningAt = time.Time{}
-			t.waiting = &WaitingReason{Reason: ReasonRestarting}
-		}
-		if !p.restartFits(key, t, m, w) { // books its room for the whole back-off
-			break // the cap holds it back; restartFits said why
-		}
-		t.waiting.Message = "RunPod pod " + rp.ID + " is " + string(rp.Status) + "; restarting per restartPolicy"
-		if !t.restartQueued {
-			t.restartQueued = true
-			w.restarts = append(w.restarts, key)
-		}
-	case succeed, fail:
-		t.terminal = true
-		reason, kind := EventExited, corev1.EventTypeNormal
-		if rp.Status == runpodapi.StatusError {
-			reason, kind = EventFailed, corev1.EventTypeWarning
-		}
-		w.event(t.pod, kind, reason, "RunPod pod %s is %s (RunPod reports no exit code); deleting it so it stops billing", rp.ID, rp.Status)
-		w.deletes = append(w.deletes, deletionOf(t, rp.ID, "the pod ended"))
+	if !stopped(rp.Status) || !p.exitLearned(key, t, rp, w) {
+		return // running, or stopped and its exit status is being read from its log
 	}
-	if statePatch(string(t.uid()), cur.Annotations, mergeState(ReadState(cur.Annotations), StateOf(rp))) != nil {
-		w.records = append(w.records, pendingRecord{pod: t.pod, rp: t.runpod})
+	switch decideAfterExit(t.pod.Spec.RestartPolicy, rp.Status, t.exit) {
+	case restart:
+		p.reconcileRestart(key, t, rp, now, m, w)
+	case succeed, fail:
+		p.endPod(t, rp, now, w)
+	}
+}
+
+func stopped(st runpodapi.PodStatus) bool {
+	return st == runpodapi.StatusExited || st == runpodapi.StatusError
+}
+
+// reconcileRestart starts a stopped pod again per restartPolicy, after its
+// back-off, if the spend cap has room.
+func (p *Provider) reconcileRestart(key string, t *tracked, rp *runpodapi.Pod, now time.Time, m map[string]*tracked, w *roundWork) {
+	if t.waiting == nil || t.waiting.Reason != ReasonRestarting {
+		t.lastTerm = terminationOf(rp, now, t.exit)
+		if ranLongEnough(t.runningAt, now) {
+			w.forgive = append(w.forgive, key) // a long healthy run forgives earlier crashes
+		}
+		t.runningAt = time.Time{}
+		t.waiting = &WaitingReason{Reason: ReasonRestarting}
+	}
+	if !p.restartFits(key, t, m, w) { // books its room for the whole back-off
+		return // the cap holds it back; restartFits said why
+	}
+	t.waiting.Message = "RunPod pod " + rp.ID + " is " + string(rp.Status) + "; restarting per restartPolicy"
+	if !t.restartQueued {
+		t.restartQueued = true
+		w.restarts = append(w.restarts, key)
 	}
 }
 
@@ -226,6 +237,9 @@ func (p *Provider) apply(ctx context.Context, w roundWork) {
 	}
 	for _, key := range w.restarts {
 		p.q.restarts.AddRateLimited(key)
+	}
+	for _, key := range w.exits {
+		p.q.exits.Add(key)
 	}
 	p.settleProofs(ctx, w.proofs)
 	for _, f := range w.forged {

@@ -27,23 +27,28 @@ func ranLongEnough(runningAt, now time.Time) bool {
 	return !runningAt.IsZero() && now.Sub(runningAt) >= backoffResetAfter
 }
 
-// decideAfterExit maps a RunPod status and the pod's restartPolicy to the
-// next step: Always restarts EXITED and ERROR; OnFailure restarts ERROR and
-// ends EXITED as Succeeded; Never ends both.
-func decideAfterExit(policy corev1.RestartPolicy, st runpodapi.PodStatus) afterExit {
-	switch st {
-	case runpodapi.StatusExited:
-		if policy == corev1.RestartPolicyAlways || policy == "" {
-			return restart
-		}
+// decideAfterExit maps how the container ended and the pod's restartPolicy
+// to the next step, as a kubelet does: Always restarts; OnFailure restarts
+// a failure and ends a success as Succeeded; Never ends both. EXITED with
+// status 0 — or with no status learned — is a success; a non-zero status
+// and ERROR are failures.
+func decideAfterExit(policy corev1.RestartPolicy, st runpodapi.PodStatus, exit *ExitStatus) afterExit {
+	if st != runpodapi.StatusExited && st != runpodapi.StatusError {
+		return keepGoing
+	}
+	ok := st == runpodapi.StatusExited && (exit == nil || !exit.Known || exit.Code == 0)
+	if st == runpodapi.StatusError && exit != nil && exit.Known {
+		ok = exit.Code == 0
+	}
+	switch {
+	case policy == corev1.RestartPolicyAlways || policy == "":
+		return restart
+	case ok:
 		return succeed
-	case runpodapi.StatusError:
-		if policy == corev1.RestartPolicyNever {
-			return fail
-		}
+	case policy == corev1.RestartPolicyOnFailure:
 		return restart
 	}
-	return keepGoing
+	return fail
 }
 
 // restartOnce is one attempt of the restarts queue: start key's stopped
@@ -60,7 +65,7 @@ func (p *Provider) restartOnce(ctx context.Context, key string) {
 		}
 		t.restartQueued = false
 		if t.deleted || t.terminal || t.runpod == nil || t.waiting == nil || t.waiting.Reason != ReasonRestarting ||
-			decideAfterExit(t.pod.Spec.RestartPolicy, t.runpod.Status) != restart {
+			decideAfterExit(t.pod.Spec.RestartPolicy, t.runpod.Status, t.exit) != restart {
 			return // started meanwhile, ended or gone
 		}
 		if !p.restartFits(key, t, m, &w) {
@@ -108,13 +113,11 @@ func (p *Provider) restartOnce(ctx context.Context, key string) {
 	p.kick()
 }
 
-// terminationOf is the container's last state when RunPod reports it EXITED
-// or ERROR: RunPod gives no exit code.
-func terminationOf(rp *runpodapi.Pod, now time.Time) *corev1.ContainerStateTerminated {
-	t := &corev1.ContainerStateTerminated{Reason: "Completed", Message: "RunPod reports EXITED and gives no exit code"}
-	if rp.Status == runpodapi.StatusError {
-		t.ExitCode, t.Reason, t.Message = 1, "Error", "RunPod reports ERROR and gives no exit code"
-	}
+// terminationOf is the container's last state when it stopped: the exit
+// status the wrapper reported, else what RunPod's EXITED or ERROR implies.
+func terminationOf(rp *runpodapi.Pod, now time.Time, exit *ExitStatus) *corev1.ContainerStateTerminated {
+	code, reason, msg := exitOutcome(rp, exit)
+	t := &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason, Message: msg}
 	if rp.StartedAt != nil {
 		t.StartedAt.Time = *rp.StartedAt
 	}

@@ -12,25 +12,33 @@ import (
 )
 
 func TestDecideAfterExit(t *testing.T) {
+	code := func(n int32) *ExitStatus { return &ExitStatus{Code: n, Known: true} }
+	unknown := &ExitStatus{Why: "no wrapper"}
 	tests := []struct {
 		policy corev1.RestartPolicy
 		status runpodapi.PodStatus
+		exit   *ExitStatus
 		want   afterExit
 	}{
-		{corev1.RestartPolicyAlways, runpodapi.StatusExited, restart},
-		{corev1.RestartPolicyAlways, runpodapi.StatusError, restart},
-		{"", runpodapi.StatusExited, restart},
-		{corev1.RestartPolicyOnFailure, runpodapi.StatusExited, succeed},
-		{corev1.RestartPolicyOnFailure, runpodapi.StatusError, restart},
-		{corev1.RestartPolicyNever, runpodapi.StatusExited, succeed},
-		{corev1.RestartPolicyNever, runpodapi.StatusError, fail},
-		{corev1.RestartPolicyNever, runpodapi.StatusRunning, keepGoing},
-		{corev1.RestartPolicyAlways, runpodapi.StatusProvisioning, keepGoing},
-		{corev1.RestartPolicyAlways, runpodapi.StatusStarting, keepGoing},
+		{corev1.RestartPolicyAlways, runpodapi.StatusExited, code(0), restart},
+		{corev1.RestartPolicyAlways, runpodapi.StatusError, nil, restart},
+		{"", runpodapi.StatusExited, unknown, restart},
+		{corev1.RestartPolicyOnFailure, runpodapi.StatusExited, code(0), succeed},
+		{corev1.RestartPolicyOnFailure, runpodapi.StatusExited, code(3), restart},
+		{corev1.RestartPolicyOnFailure, runpodapi.StatusExited, unknown, succeed}, // no status learned: EXITED counts as 0
+		{corev1.RestartPolicyOnFailure, runpodapi.StatusError, nil, restart},
+		{corev1.RestartPolicyNever, runpodapi.StatusExited, code(0), succeed},
+		{corev1.RestartPolicyNever, runpodapi.StatusExited, code(143), fail},
+		{corev1.RestartPolicyNever, runpodapi.StatusExited, unknown, succeed},
+		{corev1.RestartPolicyNever, runpodapi.StatusError, nil, fail},
+		{corev1.RestartPolicyNever, runpodapi.StatusError, code(0), succeed}, // the wrapper saw 0 before RunPod's ERROR
+		{corev1.RestartPolicyNever, runpodapi.StatusRunning, nil, keepGoing},
+		{corev1.RestartPolicyAlways, runpodapi.StatusProvisioning, nil, keepGoing},
+		{corev1.RestartPolicyAlways, runpodapi.StatusStarting, nil, keepGoing},
 	}
 	for _, tt := range tests {
-		if got := decideAfterExit(tt.policy, tt.status); got != tt.want {
-			t.Errorf("decideAfterExit(%q, %s) = %d, want %d", tt.policy, tt.status, got, tt.want)
+		if got := decideAfterExit(tt.policy, tt.status, tt.exit); got != tt.want {
+			t.Errorf("decideAfterExit(%q, %s, %+v) = %d, want %d", tt.policy, tt.status, tt.exit, got, tt.want)
 		}
 	}
 }

@@ -13,6 +13,7 @@ type RunPod interface {
 	ListPods(ctx context.Context) (*runpodapi.PodList, error)
 	GetPod(ctx context.Context, id string) (*runpodapi.Pod, error)
 	CreatePod(ctx context.Context, req runpodapi.CreatePodRequest) (*runpodapi.Pod, error)
+	UpdatePod(ctx context.Context, id string, req runpodapi.UpdatePodRequest) (*runpodapi.Pod, error)
 	DeletePod(ctx context.Context, id string) error
 	PodAction(ctx context.Context, id string, action runpodapi.PodAction) (*runpodapi.Pod, error)
 	ListGpuTypes(ctx context.Context, q runpodapi.GpuTypeQuery) ([]runpodapi.GpuType, error)

@@ -23,6 +23,10 @@ type Settings struct {
 	// YoungPodGrace is how old a RunPod pod must be before its absence from
 	// a listing counts at all (listings lag behind creates); default 1m.
 	YoungPodGrace time.Duration
+	// ExitedRetention is how long an ended pod's stopped RunPod pod is kept
+	// for its logs (it costs nothing without a persistent disk); 0 deletes it
+	// at once.
+	ExitedRetention time.Duration
 	// CreateBound is the longest a create POST can be in flight (the RunPod
 	// client's timeout): a leader that took the Lease over from a live one
 	// waits this long before creating a pod the old leader may have been

@@ -24,6 +24,7 @@ const (
 	StatusReasonRunPodTerminated  = "RunPodTerminated"
 	StatusReasonRunPodUnknown     = "RunPodStatusUnknown"
 	StatusReasonNotRunOnRunPod    = "NotRunOnRunPod"
+	StatusReasonDeadlineExceeded  = "DeadlineExceeded" // the kubelet's own reason
 )
 
 // runPodContainerIDPrefix makes a RunPod id a containerID (`runpod://<id>`).
@@ -31,17 +32,47 @@ const runPodContainerIDPrefix = "runpod://"
 
 // StatusInput is everything the status mapping needs.
 type StatusInput struct {
-	Pod             *corev1.Pod                      // the Kubernetes pod as the API server has it (spec + current status)
-	Container       string                           // name of the app container that runs on RunPod
-	RunPod          *runpodapi.Pod                   // nil when no RunPod pod exists (yet)
-	Waiting         *WaitingReason                   // set when the pod is held back (not created yet) or being restarted
-	Missing         bool                             // the RunPod pod is proven gone (missing from listings, GET 404)
-	Rejection       *policy.Rejection                // refused at admission: Failed before any RunPod call
-	Deleted         bool                             // we deleted the RunPod pod because the Kubernetes pod is being deleted
-	RestartCount    int32                            // container restarts so far (the caller keeps it)
-	LastTermination *corev1.ContainerStateTerminated // previous run's end, when restarted
-	NodeIP          string                           // the virtual node's InternalIP → status.hostIP / hostIPs
-	Now             metav1.Time
+	Pod              *corev1.Pod                      // the Kubernetes pod as the API server has it (spec + current status)
+	Container        string                           // name of the app container that runs on RunPod
+	RunPod           *runpodapi.Pod                   // nil when no RunPod pod exists (yet)
+	Waiting          *WaitingReason                   // set when the pod is held back (not created yet) or being restarted
+	Missing          bool                             // the RunPod pod is proven gone (missing from listings, GET 404)
+	Rejection        *policy.Rejection                // refused at admission: Failed before any RunPod call
+	Exit             *ExitStatus                      // how the command ended, once learned (EXITED/ERROR)
+	DeadlineExceeded bool                             // activeDeadlineSeconds passed: Failed, the RunPod pod terminated
+	Deleted          bool                             // we deleted the RunPod pod because the Kubernetes pod is being deleted
+	RestartCount     int32                            // container restarts so far (the caller keeps it)
+	LastTermination  *corev1.ContainerStateTerminated // previous run's end, when restarted
+	NodeIP           string                           // the virtual node's InternalIP → status.hostIP / hostIPs
+	Now              metav1.Time
+}
+
+// ExitStatus is how the command ended: the status the runpod-kubelet
+// wrapper printed as the log's last line (Known), or why none was learned.
+type ExitStatus struct {
+	Code  int32
+	Known bool
+	Why   string // when not Known: why (no wrapper, no marker in the log, the log unreadable)
+}
+
+// exitOutcome is the container's exit code, reason and message for a
+// RunPod pod that stopped: the learned status, else EXITED as 0 and ERROR as 1.
+func exitOutcome(rp *runpodapi.Pod, exit *ExitStatus) (int32, string, string) {
+	if exit != nil && exit.Known {
+		reason := "Completed"
+		if exit.Code != 0 {
+			reason = "Error"
+		}
+		return exit.Code, reason, fmt.Sprintf("the command exited with status %d (RunPod pod %s is %s)", exit.Code, rp.ID, rp.Status)
+	}
+	why := ""
+	if exit != nil && exit.Why != "" {
+		why = "; no exit status learned: " + exit.Why
+	}
+	if rp.Status == runpodapi.StatusError {
+		return 1, "Error", "RunPod reported ERROR for pod " + rp.ID + "; RunPod gives no exit code, 1 stands for it" + why
+	}
+	return 0, "Completed", "RunPod reports only EXITED for pod " + rp.ID + " and gives no exit code; 0 stands for it" + why
 }
 
 // WaitingReason says why the app container is not running yet; Reason is one
@@ -101,6 +132,9 @@ func containerStatuses(in StatusInput, pod *corev1.Pod, out appOutcome) (statuse
 		cs := corev1.ContainerStatus{Name: c.Name, Image: c.Image, Started: new(false)}
 		prev := findContainerStatus(pod.Status.ContainerStatuses, c.Name)
 		if c.Name == in.Container {
+			if in.RunPod != nil && in.RunPod.Image != "" {
+				cs.Image = in.RunPod.Image // what RunPod runs, not what the spec asks for (an update may be on its way)
+			}
 			fillAppStatus(&cs, in, out, prev)
 			appReady, appFound = cs.Ready, true
 		} else {
@@ -121,6 +155,9 @@ func decideApp(in StatusInput, prev *corev1.ContainerStatus) appOutcome {
 		w := corev1.ContainerStateWaiting{Reason: in.Rejection.Reason, Message: in.Rejection.Message}
 		return appOutcome{phase: corev1.PodFailed, reason: in.Rejection.Reason, message: in.Rejection.Message,
 			state: corev1.ContainerState{Waiting: &w}, notReady: notReadyMessage(in.Container, in.Rejection.Message)}
+	case in.DeadlineExceeded:
+		msg := "Pod was active on the node longer than the specified deadline"
+		return terminatedOutcome(in, prev, corev1.PodFailed, StatusReasonDeadlineExceeded, msg, 137, StatusReasonDeadlineExceeded)
 	case in.Deleted:
 		msg := "runpod-kubelet deleted " + runPodRef(in.RunPod, prev) + " because the Kubernetes pod is being deleted"
 		return terminatedOutcome(in, prev, corev1.PodSucceeded, StatusReasonRunPodPodDeleted, msg, 0, StatusReasonRunPodPodDeleted)
@@ -140,12 +177,16 @@ func decideApp(in StatusInput, prev *corev1.ContainerStatus) appOutcome {
 		return waitingOutcome(in, placementMessage(rp))
 	case runpodapi.StatusRunning:
 		return runningOutcome(in, prev)
-	case runpodapi.StatusExited:
-		msg := "RunPod reports only EXITED for pod " + rp.ID + " and gives no exit code; 0 stands for it"
-		return terminatedOutcome(in, prev, corev1.PodSucceeded, StatusReasonRunPodExited, msg, 0, "Completed")
-	case runpodapi.StatusError:
-		msg := "RunPod reported ERROR for pod " + rp.ID + "; RunPod gives no exit code, 1 stands for it"
-		return terminatedOutcome(in, prev, corev1.PodFailed, StatusReasonRunPodError, msg, 1, "Error")
+	case runpodapi.StatusExited, runpodapi.StatusError:
+		code, containerReason, msg := exitOutcome(rp, in.Exit)
+		phase, reason := corev1.PodSucceeded, StatusReasonRunPodExited
+		if code != 0 {
+			phase = corev1.PodFailed
+		}
+		if rp.Status == runpodapi.StatusError {
+			reason = StatusReasonRunPodError
+		}
+		return terminatedOutcome(in, prev, phase, reason, msg, code, containerReason)
 	case runpodapi.StatusTerminated:
 		msg := "the RunPod pod " + rp.ID + " was terminated outside runpod-kubelet"
 		return terminatedOutcome(in, prev, corev1.PodFailed, StatusReasonRunPodTerminated, msg, 1, StatusReasonRunPodTerminated)

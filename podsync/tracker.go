@@ -26,23 +26,31 @@ type tracked struct {
 	rejected  *policy.Rejection
 	// missingSince is the first complete listing that lacked the RunPod pod
 	// (zero while it is seen); gone is set once GET /v2/pods/{id} proved it gone.
-	missingSince  time.Time
-	gone          bool
-	proving       bool    // a GET /v2/pods/{id} proof is in flight
-	runCost       float64 // $/h it billed while running: what a restart books
-	deleted       bool    // Kubernetes deleted it; the RunPod pod is gone or going
-	terminal      bool    // Succeeded/Failed reported; the RunPod pod is deleted
-	restarts      int32
-	runningAt     time.Time // when a list first showed it RUNNING since its last start
-	lastTerm      *corev1.ContainerStateTerminated
-	restartQueued bool               // its start is in the restarts queue (or being sent)
-	startedAt     time.Time          // when this term last started it again
-	creating      bool               // a create worker runs for it
-	posted        bool               // a create request was sent: a RunPod pod may exist under its name
-	reserved      float64            // $/h booked by the running create worker, or by a restart held back
-	cancel        context.CancelFunc // stops the create worker
-	done          chan struct{}      // closed when the create worker ends
-	status        *corev1.PodStatus  // last status pushed to Kubernetes
+	missingSince     time.Time
+	gone             bool
+	deadlineExceeded bool    // activeDeadlineSeconds passed
+	proving          bool    // a GET /v2/pods/{id} proof is in flight
+	runCost          float64 // $/h it billed while running: what a restart books
+	deleted          bool    // Kubernetes deleted it; the RunPod pod is gone or going
+	stopping         bool    // deleted while running: stopped, its DELETE waits for EXITED or the grace period
+	runpodDeleted    bool    // its RunPod pod was deleted (its logs are gone)
+	terminal         bool    // Succeeded/Failed reported; the RunPod pod is deleted
+	restarts         int32
+	exit             *ExitStatus // how the last run ended, once learned
+	exitReading      bool        // its log is being read for the exit status
+	exitSince        time.Time   // the run whose exit is read began then
+	unwrapped        string      // why it runs without the wrapper, from its plan
+	endedAt          time.Time   // when it ended for good: the retention of its RunPod pod starts
+	runningAt        time.Time   // when a list first showed it RUNNING since its last start
+	lastTerm         *corev1.ContainerStateTerminated
+	restartQueued    bool               // its start is in the restarts queue (or being sent)
+	startedAt        time.Time          // when this term last started it again
+	creating         bool               // a create worker runs for it
+	posted           bool               // a create request was sent: a RunPod pod may exist under its name
+	reserved         float64            // $/h booked by the running create worker, or by a restart held back
+	cancel           context.CancelFunc // stops the create worker
+	done             chan struct{}      // closed when the create worker ends
+	status           *corev1.PodStatus  // last status pushed to Kubernetes
 }
 
 func (t *tracked) uid() types.UID { return t.pod.UID }
@@ -53,7 +61,10 @@ func keepPod(pod *corev1.Pod) *corev1.Pod { return slim(pod) }
 // inTransition is true while the pod's status may change soon, so the
 // reconcile loop polls at its fast interval.
 func (t *tracked) inTransition() bool {
-	if t.terminal || t.deleted {
+	if t.deleted {
+		return t.stopping // the delete waits for a listing that shows it EXITED
+	}
+	if t.terminal {
 		return false
 	}
 	if t.creating || (t.runpodID == "" && t.waiting == nil) {

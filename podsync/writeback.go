@@ -63,17 +63,19 @@ func (p *Provider) buildStatus(t *tracked, current *corev1.Pod) *corev1.PodStatu
 		t.container = containerOf(t.pod, nil)
 	}
 	st := BuildStatus(StatusInput{
-		Pod:             current,
-		Container:       t.container,
-		RunPod:          t.runpod,
-		Waiting:         t.waiting,
-		Missing:         t.gone,
-		Rejection:       t.rejected,
-		Deleted:         t.deleted,
-		RestartCount:    t.restarts,
-		LastTermination: t.lastTerm,
-		NodeIP:          p.s.NodeIP,
-		Now:             metav1.NewTime(p.now().Truncate(time.Second)), // the API server stores whole seconds; finer times would look like changes every round
+		Pod:              current,
+		Container:        t.container,
+		RunPod:           t.runpod,
+		Waiting:          t.waiting,
+		Missing:          t.gone,
+		Rejection:        t.rejected,
+		Exit:             t.exit,
+		DeadlineExceeded: t.deadlineExceeded,
+		Deleted:          t.deleted,
+		RestartCount:     t.restarts,
+		LastTermination:  t.lastTerm,
+		NodeIP:           p.s.NodeIP,
+		Now:              metav1.NewTime(p.now().Truncate(time.Second)), // the API server stores whole seconds; finer times would look like changes every round
 	})
 	return &st
 }
