@@ -52,6 +52,10 @@ type Config struct {
 	// MissingPodWindow is how long a RunPod pod must be absent from every
 	// complete listing before GET /v2/pods/{id} is asked whether it is gone.
 	MissingPodWindow time.Duration `envconfig:"MISSING_POD_WINDOW" default:"2m"`
+	// ExitedRetention is how long an ended pod's stopped RunPod pod is kept
+	// for `kubectl logs` (it costs nothing without a persistent disk); 0
+	// deletes it at once.
+	ExitedRetention time.Duration `envconfig:"EXITED_POD_RETENTION" default:"24h"`
 	// OrphanGrace is how old an unowned RunPod pod of this node must be
 	// before it is deleted; the default covers informer lag.
 	OrphanGrace time.Duration `envconfig:"ORPHAN_GRACE" default:"30s"`

@@ -103,8 +103,8 @@ func TestLoadDefaults(t *testing.T) {
 		Namespace: "kube-system", MaxGPUPrice: 0.5, CloudType: runpodapi.CloudSecure,
 		ReconcileInterval: 10 * time.Second, MissingPodWindow: 2 * time.Minute, CapacityGPU: MustQuantity("64"), CapacityCPU: MustQuantity("1024"),
 		CapacityMemory: MustQuantity("4Ti"), CapacityPods: MustQuantity("1000"), ListenAddr: HostPort{Port: 10250}, HealthAddr: HostPort{Port: 8080},
-		OrphanGrace: 30 * time.Second,
-		LogLevel:    "info", LeaderElection: true, LeaseDuration: 15 * time.Second,
+		OrphanGrace: 30 * time.Second, ExitedRetention: 24 * time.Hour,
+		LogLevel: "info", LeaderElection: true, LeaseDuration: 15 * time.Second,
 		RenewDeadline: 10 * time.Second, RetryPeriod: 500 * time.Millisecond,
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -123,7 +123,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		"LOG_LEVEL": "DEBUG", "LEADER_ELECTION": "false", "LEASE_DURATION": "60s",
 		"LEASE_RENEW_DEADLINE": "40s", "LEASE_RETRY_PERIOD": "5s", "POD_NAME": "rpk-0",
 		"POD_IP": "fd00::7", "TLS_CERT_FILE": "/tls/crt", "TLS_KEY_FILE": "/tls/key",
-		"MISSING_POD_WINDOW": "5m", "ORPHAN_GRACE": "5s", "ALLOWED_NAMESPACES": "team-a, team-b,team-a",
+		"MISSING_POD_WINDOW": "5m", "ORPHAN_GRACE": "5s", "EXITED_POD_RETENTION": "0s", "ALLOWED_NAMESPACES": "team-a, team-b,team-a",
 		"ALLOWED_NETWORK_VOLUME_IDS": "team-a/vol-1,shared", "ALLOWED_TEMPLATE_IDS": "tpl-1",
 		"ALLOWED_REGISTRY_AUTH_IDS": "team-b/reg-9",
 	})
@@ -136,7 +136,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		MaxHourlySpend: 40, DataCenterIDs: []string{"EU-RO-1", "US-TX-3"},
 		CloudType: runpodapi.CloudCommunity, ReconcileInterval: 30 * time.Second,
 		CapacityGPU: MustQuantity("8"), CapacityCPU: MustQuantity("500m"), CapacityMemory: MustQuantity("64Gi"), CapacityPods: MustQuantity("20"),
-		ListenAddr: HostPort{"127.0.0.1", 10251}, InternalIP: "10.0.0.9", HealthAddr: HostPort{"::1", 9090}, OrphanGrace: 5 * time.Second,
+		ListenAddr: HostPort{"127.0.0.1", 10251}, InternalIP: "10.0.0.9", HealthAddr: HostPort{"::1", 9090}, OrphanGrace: 5 * time.Second, ExitedRetention: 0,
 		LogLevel: "debug", LeaderElection: false, LeaseDuration: time.Minute,
 		RenewDeadline: 40 * time.Second, RetryPeriod: 5 * time.Second, PodName: "rpk-0",
 		PodIP: "fd00::7", TLSCertFile: "/tls/crt", TLSKeyFile: "/tls/key",
@@ -197,6 +197,7 @@ func TestLoadInvalid(t *testing.T) {
 		{map[string]string{"TLS_KEY_FILE": "/tls/key"}, "TLS_CERT_FILE"},
 		{map[string]string{"MISSING_POD_WINDOW": "1s"}, "MISSING_POD_WINDOW"},
 		{map[string]string{"ORPHAN_GRACE": "0s"}, "ORPHAN_GRACE"},
+		{map[string]string{"EXITED_POD_RETENTION": "-1h"}, "EXITED_POD_RETENTION"},
 		{map[string]string{"ALLOWED_NAMESPACES": "Team_A"}, "ALLOWED_NAMESPACES"},
 		{map[string]string{"ALLOWED_NETWORK_VOLUME_IDS": "team-a/"}, "ALLOWED_NETWORK_VOLUME_IDS"},
 		{map[string]string{"ALLOWED_TEMPLATE_IDS": "/tpl"}, "ALLOWED_TEMPLATE_IDS"},

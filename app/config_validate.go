@@ -71,6 +71,9 @@ func (c *Config) validateRunPod(p *problems) {
 	if c.ReconcileInterval < time.Second {
 		p.add("RECONCILE_INTERVAL", "must be at least 1s, got %s", c.ReconcileInterval)
 	}
+	if c.ExitedRetention < 0 {
+		p.add("EXITED_POD_RETENTION", "must be 0 (delete at once) or more, got %s", c.ExitedRetention)
+	}
 	if c.OrphanGrace < time.Second {
 		p.add("ORPHAN_GRACE", "must be at least 1s, got %s", c.OrphanGrace)
 	}

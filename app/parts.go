@@ -122,7 +122,7 @@ func newPodsyncDeps(cfg *Config, id clusterID, ip internalIP, n *corev1.Node, rp
 			NodeSettings: cfg.Placement(string(id)), NodeIP: string(ip),
 			MaxHourlySpend: cfg.MaxHourlySpend, ReconcileInterval: cfg.ReconcileInterval,
 			MissingWindow: cfg.MissingPodWindow, YoungPodGrace: min(cfg.MissingPodWindow, time.Minute),
-			OrphanGrace: cfg.OrphanGrace, CreateBound: rp.CallTimeout(),
+			OrphanGrace: cfg.OrphanGrace, CreateBound: rp.CallTimeout(), ExitedRetention: cfg.ExitedRetention,
 			Admission: policy.Admission{NodeName: cfg.NodeName, Taints: n.Spec.Taints, Namespaces: cfg.AllowedNamespaces},
 		},
 		RunPod: rp, Kube: kube, Recorder: recorder, Health: health, Log: log, Metrics: m.pods,

@@ -73,4 +73,3 @@ func TestReadmeRows(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
-

@@ -53,7 +53,7 @@ func (t *term) run(ctx context.Context, handover podsync.Handover) error {
 	mux := http.NewServeMux()
 	n, err := nodeutil.NewNode(cfg.NodeName,
 		func(pc nodeutil.ProviderConfig) (nodeutil.Provider, vknode.NodeProvider, error) {
-			pods.Attach(pc.Pods, pc.Services)
+			pods.Attach(podsync.Listers{Pods: pc.Pods, Services: pc.Services, ConfigMaps: pc.ConfigMaps, Secrets: pc.Secrets})
 			return pods, t.node, nil
 		},
 		nodeutil.WithClient(t.kube),
