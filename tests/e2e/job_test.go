@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/runpod-kubelet/runpod-kubelet/podsync"
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -45,11 +47,11 @@ spec:
 
 // Scenario 4: a Job carries the annotations; its pod runs on the GPU and
 // cloud the Job asked for, exits, the pod Succeeds, the Job completes and
-// the RunPod pod is deleted.
+// the RunPod pod is deleted (EXITED_POD_RETENTION=0 here).
 func TestJobAnnotationsOnJob(t *testing.T) {
 	t.Parallel() // no latency assertion: safe beside another scenario
 	e := newEnv(t, nil)
-	e.startKubelet("replica-a")
+	e.startKubelet("replica-a", "EXITED_POD_RETENTION=0s") // the ended pod's RunPod pod goes at once
 	e.waitNodeReady()
 
 	e.apply(jobManifest("train", plRTXA5000, "COMMUNITY", "5s"))
@@ -79,8 +81,8 @@ func TestJobAnnotationsOnJob(t *testing.T) {
 	if rp.Gpu == nil || rp.Gpu.ID != plRTXA5000 || rp.Cloud != runpodapi.CloudCommunity || rp.Cost != plPriceA5000C {
 		t.Errorf("RunPod pod: gpu %+v cloud %s cost %v, want 1× %s COMMUNITY at $%.2f/h", rp.Gpu, rp.Cloud, rp.Cost, plRTXA5000, plPriceA5000C)
 	}
-	if rp.Env["RUNPOD_SIM_EXIT_AFTER"] != "5s" || rp.Args != "python train.py" {
-		t.Errorf("RunPod pod env %v args %q", rp.Env, rp.Args)
+	if rp.Env["RUNPOD_SIM_EXIT_AFTER"] != "5s" || !slices.Equal(rp.Cmd, []string{"python", "train.py"}) || !policy.IsWrapped(rp.Entrypoint) {
+		t.Errorf("RunPod pod env %v entrypoint %q cmd %q, want python train.py under the wrapper", rp.Env, rp.Entrypoint, rp.Cmd)
 	}
 	if p.Annotations[podsync.AnnotationGpuType] != plRTXA5000 || p.Annotations[podsync.AnnotationCloudType] != "COMMUNITY" {
 		t.Errorf("pod annotations %v, want gpu-type %s and cloud-type COMMUNITY", p.Annotations, plRTXA5000)

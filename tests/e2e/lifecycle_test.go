@@ -13,7 +13,8 @@ import (
 )
 
 // Scenarios 1–3: the node registers; a pod is scheduled, created on RunPod,
-// runs, is annotated and serves logs; deleting it terminates the RunPod pod.
+// runs, is annotated and serves logs; deleting it stops its container and
+// then terminates the RunPod pod.
 func TestNodePodLifecycle(t *testing.T) {
 	e := newEnv(t, nil)
 	e.startKubelet("replica-a")
@@ -101,15 +102,16 @@ func TestNodePodLifecycle(t *testing.T) {
 	}
 	stream.Close()
 
-	// 3. Delete: the RunPod pod is terminated (DELETE, not stop), the pod goes.
+	// 3. Delete: the container is stopped (SIGTERM), then the RunPod pod is
+	// terminated (DELETE, not just stop), and the pod goes.
 	e.c.Kubectl(t, "delete", "pod", "train", "--wait=false")
 	e.eventually(30*time.Second, "the RunPod pod to be terminated", func() (bool, string) {
 		return len(e.runpodPods()) == 0, ""
 	})
 	e.waitPodGone("train", 60*time.Second)
 	c := e.sim.Counters()
-	if c["DELETE /v2/pods/{id}"] < 1 || c["POST /v2/pods/{id}/action"] != 0 {
-		t.Errorf("want a DELETE and no stop action: %v", c)
+	if c["DELETE /v2/pods/{id}"] < 1 || c["POST /v2/pods/{id}/action"] != 1 {
+		t.Errorf("want one stop action, then a DELETE: %v", c)
 	}
 }
 

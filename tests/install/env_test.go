@@ -39,7 +39,7 @@ func TestChartSetsEveryVariable(t *testing.T) {
 		"kubelet.logLevel=debug", "kubelet.apiPort=11250", "kubelet.healthPort=9090", "kubelet.internalIp=10.1.2.3",
 		"kubelet.tls.existingSecret=rpk-tls", "kubelet.kubeconfig.existingSecret=rpk-kubeconfig",
 		"leaderElection.leaseDuration=20s", "leaderElection.renewDeadline=15s", "leaderElection.retryPeriod=3s",
-		"kubelet.missingPodWindow=5m", "kubelet.orphanGrace=45s", "kubelet.allowedNamespaces={team-a,team-b}",
+		"kubelet.missingPodWindow=5m", "kubelet.orphanGrace=45s", "kubelet.exitedPodRetention=2h", "kubelet.allowedNamespaces={team-a,team-b}",
 		"kubelet.allowedNetworkVolumeIds={team-a/vol-1,shared}", "kubelet.allowedTemplateIds={tpl-1}",
 		"kubelet.allowedRegistryAuthIds={team-b/reg-9}")
 	want := map[string]string{
@@ -56,6 +56,7 @@ func TestChartSetsEveryVariable(t *testing.T) {
 		"RECONCILE_INTERVAL":         "30s",
 		"MISSING_POD_WINDOW":         "5m",
 		"ORPHAN_GRACE":               "45s",
+		"EXITED_POD_RETENTION":       "2h",
 		"ALLOWED_NAMESPACES":         "team-a,team-b",
 		"ALLOWED_NETWORK_VOLUME_IDS": "team-a/vol-1,shared",
 		"ALLOWED_TEMPLATE_IDS":       "tpl-1",
