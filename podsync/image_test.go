@@ -2,60 +2,25 @@ package podsync
 
 import (
 	"context"
-	"io"
-	"log"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
+
+	"github.com/runpod-kubelet/runpod-kubelet/tests/ociregistry"
 )
 
 // privateRegistry is a real OCI registry server in-process that wants
-// user:pass; it returns its host and pushes one image with an ENTRYPOINT and CMD.
+// user:pass, holding one image with an ENTRYPOINT and CMD.
 func privateRegistry(t *testing.T) (host string, image string) {
-	t.Helper()
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "user" || p != "pass" {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	host = strings.TrimPrefix(srv.URL, "http://")
-	img, err := random.Image(64, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err = mutate.Config(img, v1.Config{Entrypoint: []string{"/usr/bin/serve"}, Cmd: []string{"--port", "8080"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	image = host + "/team/server:1"
-	ref, err := name.ParseReference(image)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "user", Password: "pass"})); err != nil {
-		t.Fatal(err)
-	}
-	return host, image
+	return ociregistry.Private(t, "user", "pass", "team/server:1",
+		v1.Config{Entrypoint: []string{"/usr/bin/serve"}, Cmd: []string{"--port", "8080"}})
 }
 
 func pullSecret(name, host, user, pass string) *corev1.Secret {

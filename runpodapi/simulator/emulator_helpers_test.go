@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -35,20 +34,6 @@ func withCmd(cmd ...string) runpodapi.CreatePodRequest {
 	req := cpuRequest("prog", 2)
 	req.Cmd = cmd
 	return req
-}
-
-// encodeFileData mirrors policy.EncodeFileData: every byte but letters,
-// digits and " ./_-" becomes \0ooo.
-func encodeFileData(b []byte) string {
-	var s strings.Builder
-	for _, c := range b {
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(" ./_-", c) >= 0 {
-			s.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&s, `\0%03o`, c)
-	}
-	return s.String()
 }
 
 // podEvents is the pod's whole log as the simulator holds it (exact bytes,

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -23,7 +24,7 @@ func wrapperEnv(files []wrapperFile, dirs, workdir string) map[string]string {
 	env := map[string]string{EnvWrapperFiles: strconv.Itoa(len(files)), EnvWrapperDirs: dirs, EnvWrapperWorkDir: workdir}
 	for i, f := range files {
 		p, m, d := envWrapperFile(i)
-		env[p], env[m], env[d] = f.path, f.mode, encodeFileData(f.data)
+		env[p], env[m], env[d] = f.path, f.mode, policy.EncodeFileData(f.data)
 	}
 	return env
 }

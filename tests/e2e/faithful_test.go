@@ -4,24 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/runpod-kubelet/runpod-kubelet/podsync"
+	"github.com/runpod-kubelet/runpod-kubelet/tests/ociregistry"
 )
 
 // cmdJob is a Job of one CPU pod running command under restartPolicy Never
@@ -81,35 +74,10 @@ func terminated(p *corev1.Pod) *corev1.ContainerStateTerminated {
 	return p.Status.ContainerStatuses[0].State.Terminated
 }
 
-// imageRegistry is a real OCI registry in this process (user:pass) holding
-// one image whose ENTRYPOINT and CMD say what runs; it returns the image.
+// imageRegistry is a real OCI registry in this process (puller:s3cret)
+// holding one image whose ENTRYPOINT and CMD say what runs; it returns the image.
 func imageRegistry(t *testing.T, entrypoint, cmd []string) string {
-	t.Helper()
-	reg := registry.New()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != "puller" || p != "s3cret" {
-			w.Header().Set("WWW-Authenticate", `Basic realm="e2e"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	img, err := random.Image(32, 1)
-	if err == nil {
-		img, err = mutate.Config(img, v1.Config{Entrypoint: entrypoint, Cmd: cmd})
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	image := strings.TrimPrefix(srv.URL, "http://") + "/team/report:1"
-	ref, err := name.ParseReference(image)
-	if err == nil {
-		err = remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "puller", Password: "s3cret"}))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, image := ociregistry.Private(t, "puller", "s3cret", "team/report:1", v1.Config{Entrypoint: entrypoint, Cmd: cmd})
 	return image
 }
 
