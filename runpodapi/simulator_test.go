@@ -142,8 +142,8 @@ func TestClientAgainstSimulatorErrors(t *testing.T) {
 
 	unknown := gpuRequest("rpk-unknown-gpu")
 	unknown.Gpu.ID = "NVIDIA Imaginary 9000"
-	if _, err := c.CreatePod(ctx, unknown); !errors.Is(err, runpodapi.ErrRejected) {
-		t.Errorf("unknown GPU: %v, want ErrRejected", err)
+	if _, err := c.CreatePod(ctx, unknown); !errors.Is(err, runpodapi.ErrInvalid) || !strings.Contains(err.Error(), "Unknown GPU type: NVIDIA Imaginary 9000") {
+		t.Errorf("unknown GPU: %v, want the live API's 422 (ErrInvalid)", err)
 	}
 
 	srv.SetCapacity("NVIDIA GeForce RTX 4090", "US-TX-3", 0)

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
 // seedMany makes n running pods spread over every data center and GPU type.
@@ -17,8 +20,9 @@ func seedMany(tb testing.TB, sim *Simulator, clock *fakeClock, n int) {
 			sim.SetCapacity(g.ID, dc.ID, n)
 		}
 	}
+	real := slices.DeleteFunc(slices.Clone(cat.gpus), func(g runpodapi.GpuType) bool { return g.Memory == 0 }) // not the "unknown" placeholder
 	for i := range n {
-		req := gpuRequest(fmt.Sprintf("rk-default-pod-%04d", i), cat.gpus[i%len(cat.gpus)].ID, 1)
+		req := gpuRequest(fmt.Sprintf("rk-default-pod-%04d", i), real[i%len(real)].ID, 1)
 		req.Ports = []string{"8888/http", "22/tcp"}
 		req.Env = map[string]string{"RUNPOD_KUBELET_POD": fmt.Sprintf("default/pod-%d", i)}
 		mustSeed(tb, sim, req)

@@ -76,6 +76,13 @@ func gpuType(id, name string, pool *string, memory int, secure, community float6
 	}
 }
 
+// quotesCommunity gives a secure-only type the placeholder community price
+// the live catalog quotes for a tier that does not offer the card.
+func quotesCommunity(g runpodapi.GpuType, price float64) runpodapi.GpuType {
+	g.Price.Community = price
+	return g
+}
+
 func dataCenterEntry(id, name, region, country, cuda string, global bool, volumes, compliance []string) dataCenter {
 	return dataCenter{
 		DataCenter: runpodapi.DataCenter{
@@ -109,9 +116,12 @@ func builtinCatalog() catalog {
 			gpuType(a6000, "RTX A6000", ptr("AMPERE_48"), 48, 0.49, 0.33, 8, 4),
 			gpuType(l40s, "L40S", ptr("ADA_48_PRO"), 48, 0.86, 0.79, 8, 4),
 			gpuType(a100p, "A100 PCIe", ptr("AMPERE_80"), 80, 1.64, 1.19, 8, 4),
-			gpuType(a100s, "A100 SXM", nil, 80, 1.74, 0, 8, 0),
+			quotesCommunity(gpuType(a100s, "A100 SXM", nil, 80, 1.74, 0, 8, 0), 0.50),
 			gpuType(h100p, "H100 PCIe", ptr("HOPPER_80"), 80, 2.39, 1.99, 8, 2),
 			gpuType(h100s, "H100 SXM", ptr("HOPPER_80"), 80, 2.99, 2.69, 8, 8),
+			// The live catalog's placeholders (API-NOTES): a tier that does not
+			// offer a card still quotes a price, and a type "unknown" of 0 GB.
+			{ID: "unknown", Name: "unknown", Manufacturer: "UNKNOWN", Price: runpodapi.GpuPrice{Secure: 0, Community: 0}},
 		},
 		dcs: []dataCenter{
 			dataCenterEntry("US-TX-3", "US Texas 3", "NORTH_AMERICA", "US", "12.8", true, both, []string{"SOC_2_TYPE_2", "ISO_IEC_27001"}),

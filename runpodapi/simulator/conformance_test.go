@@ -98,7 +98,7 @@ func TestResponsesConformToSpec(t *testing.T) {
 		{name: "catalog gpus community", method: "GET", path: "/v2/catalog/gpus?include=AVAILABILITY&product=POD,SERVERLESS&cloud=COMMUNITY&minCudaVersion=12", code: 200, schema: "ListGpuTypesResponse"},
 		{name: "datacenters", method: "GET", path: "/v2/catalog/datacenters", code: 200, schema: "ListDataCentersResponse"},
 		{name: "datacenters availability", method: "GET", path: "/v2/catalog/datacenters?include=GPU_AVAILABILITY,CPU_AVAILABILITY", code: 200, schema: "ListDataCentersResponse"},
-		{name: "400 unknown gpu", method: "POST", path: "/v2/pods", body: gpuRequest("x", "NVIDIA B300", 1), code: 400, schema: "ErrorResponse"},
+		{name: "422 unknown gpu", method: "POST", path: "/v2/pods", body: gpuRequest("x", "NVIDIA B300", 1), code: 422, schema: "ErrorResponse"},
 		{name: "400 capacity", method: "POST", path: "/v2/pods", body: gpuRequest("x", rtx4090, 1), setup: func() {
 			for _, dc := range []string{"US-TX-3", "US-KS-2", "EU-RO-1", "CA-MTL-1", "EU-SE-1"} {
 				sim.SetCapacity(rtx4090, dc, 0)

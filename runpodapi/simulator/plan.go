@@ -87,8 +87,8 @@ func planCreate(cat *catalog, req *runpodapi.CreatePodRequest) (createPlan, erro
 
 func planGPU(cat *catalog, req *runpodapi.CreatePodRequest, plan createPlan) (createPlan, error) {
 	g, ok := cat.gpu(req.Gpu.ID)
-	if !ok {
-		return createPlan{}, problemf(http.StatusBadRequest, "unknown GPU type %q; see GET /v2/catalog/gpus", req.Gpu.ID)
+	if !ok || g.Memory == 0 { // the live API's answer (API-NOTES), also for the "unknown" placeholder
+		return createPlan{}, problemf(http.StatusUnprocessableEntity, "Unknown GPU type: %s", req.Gpu.ID)
 	}
 	if !g.InCloud(plan.cloud) {
 		return createPlan{}, problemf(http.StatusBadRequest, "GPU type %q is not offered in the %s cloud", g.ID, plan.cloud)
