@@ -65,9 +65,9 @@ type rig struct {
 	mu       sync.Mutex
 	statuses map[string]corev1.PodStatus
 	terminal map[string]corev1.PodPhase // the first terminal phase pushed per pod: Kubernetes keeps that one
-	pushes   int           // statuses pushed through the notifier
-	lockHeld []string      // outside calls made with the tracker lock held
-	clock    time.Duration // how far advance moved the provider's clock ahead of the wall clock
+	pushes   int                        // statuses pushed through the notifier
+	lockHeld []string                   // outside calls made with the tracker lock held
+	clock    time.Duration              // how far advance moved the provider's clock ahead of the wall clock
 	clk      *clocktesting.FakeClock
 	handover Handover // how the next term won its Lease
 }

@@ -10,8 +10,9 @@ import (
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
-// AnnotationGPUTypeIDs pins the GPU types to try, in order; every other
-// filter (cloud, VRAM, count, price cap, stock, data centers) still applies.
+// AnnotationGPUTypeIDs pins the GPU types to try, in order, by catalog id or
+// by the names people type ("H100", "RTX 4090"; see gpunames.go); every
+// other filter (cloud, VRAM, count, price cap, stock, data centers) still applies.
 const AnnotationGPUTypeIDs = "runpod.io/gpu-type-ids"
 
 // planGPU fills the plan with one candidate per GPU option.
@@ -100,11 +101,14 @@ const priceEpsilon = 1e-9
 // pinned list keeps its own order instead. It returns the options and a one-line
 // explanation, or an ErrNoCandidates *Error naming the filter that removed the last type.
 func chooseGPUs(catalog []runpodapi.GpuType, d gpuDemand) ([]gpuOption, string, error) {
-	types, missing, err := pinnedTypes(catalog, d.Pinned)
+	types, err := pinnedTypes(catalog, d.Pinned)
 	if err != nil {
 		return nil, "", err
 	}
 	w := winnow{demand: d, types: types}
+	if d.Pinned != nil {
+		w.pinned = types
+	}
 	steps := []func() error{w.byCloud, w.byMemory, w.byCount, w.byPrice, w.byStock}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -116,38 +120,26 @@ func chooseGPUs(catalog []runpodapi.GpuType, d gpuDemand) ([]gpuOption, string, 
 		return nil, "", err
 	}
 	sortOptions(opts, d.Pinned != nil)
-	return opts, w.explain(opts, missing), nil
+	return opts, w.explain(opts), nil
 }
 
-// pinnedTypes returns the catalog types to consider, in pinned order when
-// pinned, and the pinned ids the catalog does not have.
-func pinnedTypes(catalog []runpodapi.GpuType, pinned []string) ([]*runpodapi.GpuType, []string, error) {
+// pinnedTypes returns the catalog types to consider: the real types of the
+// catalog, or the pinned names resolved against it, in pinned order. An
+// unknown or ambiguous name is refused (ErrRefused): no create is tried.
+func pinnedTypes(catalog []runpodapi.GpuType, pinned []string) ([]*runpodapi.GpuType, error) {
 	var types []*runpodapi.GpuType
-	if pinned == nil {
-		for i := range catalog {
-			types = append(types, &catalog[i])
-		}
-		if len(types) == 0 {
-			return nil, nil, noCandidates("GPU choice", "the RunPod GPU catalog is empty")
-		}
-		return types, nil, nil
-	}
-	var missing []string
-	for _, id := range pinned {
-		i := slices.IndexFunc(catalog, func(g runpodapi.GpuType) bool { return strings.EqualFold(g.ID, id) })
-		if i < 0 {
-			missing = append(missing, id)
-			continue
-		}
-		if !slices.Contains(types, &catalog[i]) {
+	for i := range catalog {
+		if usableGPU(&catalog[i]) {
 			types = append(types, &catalog[i])
 		}
 	}
 	if len(types) == 0 {
-		return nil, nil, noCandidates("GPU choice", fmt.Sprintf(
-			"none of the GPU types pinned by %s (%s) is in the RunPod catalog", AnnotationGPUTypeIDs, strings.Join(missing, ", ")))
+		return nil, noCandidates("GPU choice", "the RunPod GPU catalog is empty")
 	}
-	return types, missing, nil
+	if pinned == nil {
+		return types, nil
+	}
+	return resolveGPUNames(catalog, pinned, "annotation "+AnnotationGPUTypeIDs)
 }
 
 func sortOptions(opts []gpuOption, pinned bool) {

@@ -13,9 +13,10 @@ import (
 type winnow struct {
 	demand   gpuDemand
 	types    []*runpodapi.GpuType
-	cloudAdj string   // "SECURE-cloud " once the cloud filter ran
-	quals    []string // what survivors have in common, e.g. "≥ 24 GB"
-	removed  []string // e.g. "5 below 24 GB"
+	pinned   []*runpodapi.GpuType // the pinned types in pinned order; nil = not pinned
+	cloudAdj string               // "SECURE-cloud " once the cloud filter ran
+	quals    []string             // what survivors have in common, e.g. "≥ 24 GB"
+	removed  []string             // e.g. "5 below 24 GB"
 }
 
 // filter keeps the types keep accepts and returns the types before.
@@ -139,9 +140,7 @@ func (w *winnow) byStock() error {
 // center where the type has stock.
 func (w *winnow) options() ([]gpuOption, error) {
 	var opts []gpuOption
-	pinRank := func(g *runpodapi.GpuType) int {
-		return slices.IndexFunc(w.demand.Pinned, func(id string) bool { return strings.EqualFold(id, g.ID) })
-	}
+	pinRank := func(g *runpodapi.GpuType) int { return slices.Index(w.pinned, g) }
 	for _, g := range w.types {
 		price := g.Price.For(w.demand.Cloud)
 		if w.demand.DataCenters == nil {
@@ -183,7 +182,7 @@ func (w *winnow) stockedDataCenters() []string {
 }
 
 // explain is the one-line summary of a successful choice.
-func (w *winnow) explain(opts []gpuOption, missing []string) string {
+func (w *winnow) explain(opts []gpuOption) string {
 	first := opts[0]
 	where := ""
 	if first.DataCenter != "" {
@@ -198,9 +197,6 @@ func (w *winnow) explain(opts []gpuOption, missing []string) string {
 	}
 	if len(w.removed) > 0 {
 		fmt.Fprintf(&b, "; filtered out: %s", strings.Join(w.removed, ", "))
-	}
-	if len(missing) > 0 {
-		fmt.Fprintf(&b, "; pinned but not in the catalog: %s", strings.Join(missing, ", "))
 	}
 	return b.String()
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -57,6 +58,7 @@ func TestChooseGPUs(t *testing.T) {
 		wantExpl  []string
 		wantErr   []string
 		wantPrice []float64
+		kind      error // of wantErr; default ErrNoCandidates
 	}{
 		{name: "cheapest first, RunPod chooses data center", catalog: testCatalog(), demand: secure(),
 			want:      []string{a5000, r3090, l40s, h100},
@@ -102,14 +104,20 @@ func TestChooseGPUs(t *testing.T) {
 		{name: "data centers: stock only reported overall", catalog: []runpodapi.GpuType{gpuType("X", 24, 0.3, 0, runpodapi.AvailabilityHigh)},
 			demand:  secure(func(d *gpuDemand) { d.DataCenters = []string{"US-TX-3"} }),
 			wantErr: []string{"stock is in no data center the catalog lists"}},
-		{name: "pinned order kept, cap still applies, missing noted", catalog: testCatalog(),
-			demand: secure(func(d *gpuDemand) { d.Pinned = []string{h100, "nvidia l40s", "NVIDIA B300", a5000}; d.MaxPrice = 1 }),
-			want:   []string{l40s, a5000}, wantExpl: []string{"from 2 pinned SECURE-cloud GPU types", "pinned but not in the catalog: NVIDIA B300", "1 above the $1.00/h cap"}},
+		{name: "pinned order kept, cap still applies", catalog: testCatalog(),
+			demand: secure(func(d *gpuDemand) { d.Pinned = []string{h100, "nvidia l40s", a5000}; d.MaxPrice = 1 }),
+			want:   []string{l40s, a5000}, wantExpl: []string{"from 2 pinned SECURE-cloud GPU types", "1 above the $1.00/h cap"}},
+		{name: "pinned by the names people type", catalog: testCatalog(),
+			demand: secure(func(d *gpuDemand) { d.Pinned = []string{"h100", "A5000"} }),
+			want:   []string{h100, a5000}},
+		{name: "a pinned name not in the catalog is refused", catalog: testCatalog(),
+			demand:  secure(func(d *gpuDemand) { d.Pinned = []string{h100, "NVIDIA B300"} }),
+			wantErr: []string{"annotation runpod.io/gpu-type-ids", `"NVIDIA B300" matches no GPU type`}, kind: ErrRefused},
 		{name: "pinned with data centers", catalog: testCatalog(),
 			demand: secure(func(d *gpuDemand) { d.Pinned = []string{r3090, a5000}; d.DataCenters = []string{"EU-RO-1", "US-TX-3"} }),
 			want:   []string{r3090 + "@EU-RO-1", r3090 + "@US-TX-3", a5000 + "@EU-RO-1"}},
-		{name: "pinned none in catalog", catalog: testCatalog(), demand: secure(func(d *gpuDemand) { d.Pinned = []string{"A", "B"} }),
-			wantErr: []string{"GPU choice: none of the GPU types pinned by runpod.io/gpu-type-ids (A, B) is in the RunPod catalog"}},
+		{name: "placeholders are no types", catalog: append(testCatalog(), gpuType("unknown", 0, 0.01, 0.01, runpodapi.AvailabilityHigh)),
+			demand: secure(), want: []string{a5000, r3090, l40s, h100}},
 		{name: "pinned not in cloud", catalog: testCatalog(), demand: secure(func(d *gpuDemand) { d.Pinned = []string{h100}; d.Cloud = runpodapi.CloudCommunity }),
 			wantErr: []string{"1 pinned GPU type exists, none offered in COMMUNITY cloud"}},
 		{name: "empty catalog", demand: secure(), wantErr: []string{"GPU choice: the RunPod GPU catalog is empty"}},
@@ -120,7 +128,7 @@ func TestChooseGPUs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			opts, expl, err := chooseGPUs(tt.catalog, tt.demand)
 			if tt.wantErr != nil {
-				wantPolicyError(t, err, ErrNoCandidates, tt.wantErr...)
+				wantPolicyError(t, err, cmp.Or(tt.kind, ErrNoCandidates), tt.wantErr...)
 				return
 			}
 			if err != nil {

@@ -58,9 +58,9 @@ func TestRefusalsMakeNoRunPodCall(t *testing.T) {
 			want:   []string{"annotation runpod.io/network-volume-id", `"vol-of-team-b"`, "ALLOWED_NETWORK_VOLUME_IDS"}},
 	}
 	needCatalog := []refusalCase{
-		{name: "unknown-gpu", annotations: map[string]string{"runpod.io/gpu-type-ids": "NVIDIA Imaginary 9000"},
-			reason: podsync.EventNoCapacity,
-			want:   []string{"runpod.io/gpu-type-ids", "none of the GPU types pinned", "(NVIDIA Imaginary 9000) is in the RunPod catalog"}},
+		{name: "gpu-typo", annotations: map[string]string{"runpod.io/gpu-type-ids": "RTX 4900"},
+			reason: podsync.EventRefused,
+			want:   []string{"annotation runpod.io/gpu-type-ids", `"RTX 4900" matches no GPU type`, "did you mean RTX 4090"}},
 		{name: "price-cap", annotations: map[string]string{"runpod.io/max-price": "0.01"},
 			reason: podsync.EventNoCapacity,
 			want:   []string{"$0.01/h per-GPU cap", "annotation runpod.io/max-price", "cheapest is $0.27/h"}},
