@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/utils/clock"
 
 	"github.com/runpod-kubelet/runpod-kubelet/podsync"
 )
@@ -33,6 +34,7 @@ type elector struct {
 	kube    kubernetes.Interface
 	log     *slog.Logger
 	metrics *Metrics
+	clock   clock.PassiveClock
 	// stopTimeout bounds how long stop waits for the term (its creates
 	// included) before the Lease is released anyway.
 	stopTimeout time.Duration
@@ -50,7 +52,7 @@ func identity(cfg *Config) string { return cfg.Namespace + "/" + cfg.PodName }
 // run blocks until ctx ends or leadership is lost; lost is called when a
 // term ends for any reason other than ctx.
 func (e *elector) run(ctx context.Context, fn func(context.Context, podsync.Handover) error, lost func()) {
-	lock := &observedLock{Interface: &resourcelock.LeaseLock{
+	lock := &observedLock{clock: e.clock, Interface: &resourcelock.LeaseLock{
 		LeaseMeta:  metav1.ObjectMeta{Name: leaseName(e.cfg.NodeName), Namespace: LeaseNamespace},
 		Client:     e.kube.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: identity(e.cfg)},
@@ -135,6 +137,7 @@ func (e *elector) stop() {
 // that may still have a create in flight.
 type observedLock struct {
 	resourcelock.Interface
+	clock clock.PassiveClock
 
 	mu       sync.Mutex
 	last     *resourcelock.LeaderElectionRecord // the latest record read
@@ -176,7 +179,7 @@ func (l *observedLock) noteWin(err error, prev *resourcelock.LeaderElectionRecor
 	if err != nil || l.won {
 		return
 	}
-	l.won, l.previous, l.wonAt = true, prev, time.Now()
+	l.won, l.previous, l.wonAt = true, prev, l.clock.Now()
 }
 
 // handover says how the Lease was won.

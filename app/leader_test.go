@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	clocktesting "k8s.io/utils/clock/testing"
+
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
@@ -24,7 +26,7 @@ func electionConfig() *Config {
 // losing the Lease, which would exit the process with an error code.
 func TestElectorStopIsNotALoss(t *testing.T) {
 	kube := fake.NewClientset()
-	el := &elector{cfg: electionConfig(), kube: kube, log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(), stopTimeout: 5 * time.Second}
+	el := &elector{cfg: electionConfig(), kube: kube, log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(), clock: clocktesting.NewFakePassiveClock(time.Unix(0, 0)), stopTimeout: 5 * time.Second}
 	var lost, started atomic.Int32
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -60,7 +62,7 @@ func TestElectorStopIsNotALoss(t *testing.T) {
 
 // TestElectorTermErrorIsALoss: controllers that stop on their own end the process.
 func TestElectorTermErrorIsALoss(t *testing.T) {
-	el := &elector{cfg: electionConfig(), kube: fake.NewClientset(), log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics()}
+	el := &elector{cfg: electionConfig(), kube: fake.NewClientset(), log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(), clock: clocktesting.NewFakePassiveClock(time.Unix(0, 0))}
 	lost := make(chan struct{}, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -114,7 +116,7 @@ func TestElectorHandover(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			el := &elector{cfg: electionConfig(), kube: kube, log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(), stopTimeout: time.Second}
+			el := &elector{cfg: electionConfig(), kube: kube, log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(), clock: clocktesting.NewFakePassiveClock(time.Unix(0, 0)), stopTimeout: time.Second}
 			got := make(chan podsync.Handover, 1)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/clock"
 
 	"github.com/runpod-kubelet/runpod-kubelet/podsync"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
@@ -62,6 +63,7 @@ func Module(cfg *Config, logOut io.Writer) fx.Option {
 			func() *slog.Logger {
 				return slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
 			},
+			newClock,
 			newMetrics,
 			newHealthServer,
 			newElector,
@@ -75,14 +77,18 @@ func Module(cfg *Config, logOut io.Writer) fx.Option {
 	)
 }
 
-func newElector(cfg *Config, kube kubernetes.Interface, rp *runpodapi.Client, log *slog.Logger, m *Metrics) *elector {
-	return &elector{cfg: cfg, kube: kube, log: log, metrics: m, stopTimeout: termStopTimeout(rp)}
+// newClock is the one clock of the process; tests of the parts pass their own.
+func newClock() clock.WithTicker { return clock.RealClock{} }
+
+func newElector(cfg *Config, kube kubernetes.Interface, rp *runpodapi.Client, log *slog.Logger, m *Metrics,
+	clk clock.WithTicker) *elector {
+	return &elector{cfg: cfg, kube: kube, log: log, metrics: m, clock: clk, stopTimeout: termStopTimeout(rp)}
 }
 
 // startKubelet runs leader election (or the controllers directly when
 // LEADER_ELECTION=false) in the background.
 func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, rp *runpodapi.Client, log *slog.Logger,
-	m *Metrics, health *HealthServer, el *elector, t *term) {
+	m *Metrics, health *HealthServer, el *elector, t *term, clk clock.WithTicker) {
 	m.watchBudget(rp.Budget)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -99,7 +105,7 @@ func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, rp *runpodapi.
 					m.setLeader(true)
 					// One process by definition, but the one before it may have
 					// died with a create in flight: treat the start as a takeover.
-					h := podsync.Handover{From: "the previous process", At: time.Now()}
+					h := podsync.Handover{From: "the previous process", At: clk.Now()}
 					if err := t.run(ctx, h); err != nil {
 						log.Error("controllers stopped", "err", err)
 						lost()

@@ -108,15 +108,16 @@ func newNodeObject(cfg *Config, id clusterID, ip internalIP) (*corev1.Node, erro
 	return n, nil
 }
 
-func newNodeProvider(cfg *Config, n *corev1.Node) (*node.Provider, *node.Reporter) {
-	np := node.NewProvider(n, cfg.MaxHourlySpend, clock.RealClock{})
+func newNodeProvider(cfg *Config, n *corev1.Node, clk clock.WithTicker) (*node.Provider, *node.Reporter) {
+	np := node.NewProvider(n, cfg.MaxHourlySpend, clk)
 	return np, node.NewReporter(np)
 }
 
 // newPodsyncDeps is everything a term's pod provider needs but the way its
 // Lease was won.
 func newPodsyncDeps(cfg *Config, id clusterID, ip internalIP, n *corev1.Node, rp *runpodapi.Client,
-	kube kubernetes.Interface, recorder record.EventRecorder, health *node.Reporter, log *slog.Logger, m *Metrics) podsync.Deps {
+	kube kubernetes.Interface, recorder record.EventRecorder, health *node.Reporter, log *slog.Logger, m *Metrics,
+	clk clock.WithTicker) podsync.Deps {
 	return podsync.Deps{
 		Settings: podsync.Settings{
 			NodeSettings: cfg.Placement(string(id)), NodeIP: string(ip),
@@ -125,6 +126,6 @@ func newPodsyncDeps(cfg *Config, id clusterID, ip internalIP, n *corev1.Node, rp
 			OrphanGrace: cfg.OrphanGrace, CreateBound: rp.CallTimeout(), ExitedRetention: cfg.ExitedRetention,
 			Admission: policy.Admission{NodeName: cfg.NodeName, Taints: n.Spec.Taints, Namespaces: cfg.AllowedNamespaces},
 		},
-		RunPod: rp, Kube: kube, Recorder: recorder, Health: health, Log: log, Metrics: m.pods,
+		RunPod: rp, Kube: kube, Recorder: recorder, Health: health, Log: log, Metrics: m.pods, Clock: clk,
 	}
 }
