@@ -45,6 +45,9 @@ type Config struct {
 	MaxHourlySpend float64 `envconfig:"MAX_HOURLY_SPEND" default:"0"`
 	// DataCenterIDs is the allow-list of data centers, upper-cased; empty lets RunPod choose.
 	DataCenterIDs []string `envconfig:"DATACENTER_IDS"`
+	// AllowedGPUTypes are the only GPU types the node offers, as ids or the
+	// names people type ("H100", "RTX 4090"); empty offers every type.
+	AllowedGPUTypes []string `envconfig:"ALLOWED_GPU_TYPES"`
 	// CloudType is the default cloud tier, upper-cased.
 	CloudType runpodapi.Cloud `envconfig:"CLOUD_TYPE" default:"SECURE"`
 	// ReconcileInterval is the period of the one RunPod list per round.
@@ -245,7 +248,7 @@ func (c *Config) Capacity() corev1.ResourceList {
 func (c *Config) Placement(clusterID string) policy.NodeSettings {
 	return policy.NodeSettings{
 		ClusterID: clusterID, NodeName: c.NodeName, MaxGPUPrice: c.MaxGPUPrice,
-		DataCenterIDs: c.DataCenterIDs, CloudType: c.CloudType,
+		DataCenterIDs: c.DataCenterIDs, CloudType: c.CloudType, AllowedGPUTypes: c.AllowedGPUTypes,
 		AccountIDs: policy.AccountIDs{NetworkVolumes: c.AllowedNetworkVolumeIDs, Templates: c.AllowedTemplateIDs,
 			RegistryAuths: c.AllowedRegistryAuthIDs},
 	}

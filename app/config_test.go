@@ -125,7 +125,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		"POD_IP": "fd00::7", "TLS_CERT_FILE": "/tls/crt", "TLS_KEY_FILE": "/tls/key",
 		"MISSING_POD_WINDOW": "5m", "ORPHAN_GRACE": "5s", "EXITED_POD_RETENTION": "0s", "ALLOWED_NAMESPACES": "team-a, team-b,team-a",
 		"ALLOWED_NETWORK_VOLUME_IDS": "team-a/vol-1,shared", "ALLOWED_TEMPLATE_IDS": "tpl-1",
-		"ALLOWED_REGISTRY_AUTH_IDS": "team-b/reg-9",
+		"ALLOWED_REGISTRY_AUTH_IDS": "team-b/reg-9", "ALLOWED_GPU_TYPES": " H100,RTX 4090 ,H100",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		PodIP: "fd00::7", TLSCertFile: "/tls/crt", TLSKeyFile: "/tls/key",
 		MissingPodWindow: 5 * time.Minute, AllowedNamespaces: []string{"team-a", "team-b"},
 		AllowedNetworkVolumeIDs: mustIDs(t, "team-a/vol-1,shared"), AllowedTemplateIDs: mustIDs(t, "tpl-1"),
-		AllowedRegistryAuthIDs: mustIDs(t, "team-b/reg-9"),
+		AllowedRegistryAuthIDs: mustIDs(t, "team-b/reg-9"), AllowedGPUTypes: []string{"H100", "RTX 4090"},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("\n got  %+v\n want %+v", *cfg, *want)
@@ -177,6 +177,7 @@ func TestLoadInvalid(t *testing.T) {
 		{map[string]string{"MAX_HOURLY_SPEND": "+Inf"}, "MAX_HOURLY_SPEND"},
 		{map[string]string{"DATACENTER_IDS": "EU-RO-1,,US-TX-3"}, "DATACENTER_IDS"},
 		{map[string]string{"DATACENTER_IDS": "europe"}, "DATACENTER_IDS"},
+		{map[string]string{"ALLOWED_GPU_TYPES": "H100,,L40S"}, "ALLOWED_GPU_TYPES"},
 		{map[string]string{"CLOUD_TYPE": "ALL"}, "CLOUD_TYPE"},
 		{map[string]string{"RECONCILE_INTERVAL": "500ms"}, "RECONCILE_INTERVAL"},
 		{map[string]string{"RECONCILE_INTERVAL": "10"}, "RECONCILE_INTERVAL"},

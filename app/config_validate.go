@@ -68,6 +68,19 @@ func (c *Config) validateRunPod(p *problems) {
 		}
 	}
 	c.DataCenterIDs = ids
+	var gpus []string
+	for _, raw := range c.AllowedGPUTypes {
+		name := strings.TrimSpace(raw)
+		switch {
+		case name == "":
+			p.add("ALLOWED_GPU_TYPES", "%q has an empty entry", strings.Join(c.AllowedGPUTypes, ","))
+		case len(name) > 256 || strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }):
+			p.add("ALLOWED_GPU_TYPES", "%q is not a GPU type name", raw)
+		case !slices.Contains(gpus, name):
+			gpus = append(gpus, name)
+		}
+	}
+	c.AllowedGPUTypes = gpus
 	if c.ReconcileInterval < time.Second {
 		p.add("RECONCILE_INTERVAL", "must be at least 1s, got %s", c.ReconcileInterval)
 	}

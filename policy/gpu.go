@@ -25,8 +25,10 @@ func planGPU(plan *PlacementPlan, base runpodapi.CreatePodRequest, node NodeSett
 		MaxPrice:    node.MaxGPUPrice,
 		CapSource:   "node MAX_GPU_PRICE",
 		Pinned:      a.GPUTypeIDs,
+		Allowed:     node.AllowedGPUTypes,
 		DataCenters: d.dataCenters,
 	}
+	host := hostPerGPU(d.container, d.gpus)
 	if a.MaxPrice > 0 && (gd.MaxPrice == 0 || a.MaxPrice < gd.MaxPrice) {
 		gd.MaxPrice, gd.CapSource = a.MaxPrice, a.field(AnnotationMaxPrice)
 	}
@@ -41,6 +43,8 @@ func planGPU(plan *PlacementPlan, base runpodapi.CreatePodRequest, node NodeSett
 			Count:               d.gpus,
 			AllowedCudaVersions: slices.Clone(a.AllowedCUDAVersions),
 			MinCudaVersion:      a.MinCUDAVersion,
+			MinVcpuCountPerGpu:  host.vcpus,
+			MinRamPerGpu:        host.ramGB,
 		}
 		if o.DataCenter != "" {
 			req.DataCenterIDs = []string{o.DataCenter}
@@ -53,7 +57,7 @@ func planGPU(plan *PlacementPlan, base runpodapi.CreatePodRequest, node NodeSett
 			Availability: o.Availability,
 		})
 	}
-	plan.Explanation = explanation + plan.notes()
+	plan.Explanation = explanation + host.explain() + plan.notes()
 	return nil
 }
 
@@ -79,6 +83,7 @@ type gpuDemand struct {
 	MaxPrice    float64  // per GPU $/h; 0 = no cap
 	CapSource   string   // who set MaxPrice, for messages
 	Pinned      []string // nil = any type
+	Allowed     []string // the node's ALLOWED_GPU_TYPES; nil = any type
 	DataCenters []string // nil = let RunPod choose
 }
 
@@ -103,6 +108,9 @@ const priceEpsilon = 1e-9
 func chooseGPUs(catalog []runpodapi.GpuType, d gpuDemand) ([]gpuOption, string, error) {
 	types, err := pinnedTypes(catalog, d.Pinned)
 	if err != nil {
+		return nil, "", err
+	}
+	if types, err = allowedTypes(catalog, types, d.Allowed); err != nil {
 		return nil, "", err
 	}
 	w := winnow{demand: d, types: types}
@@ -140,6 +148,25 @@ func pinnedTypes(catalog []runpodapi.GpuType, pinned []string) ([]*runpodapi.Gpu
 		return types, nil
 	}
 	return resolveGPUNames(catalog, pinned, "annotation "+AnnotationGPUTypeIDs)
+}
+
+// allowedTypes keeps the types the node's ALLOWED_GPU_TYPES offers; the
+// setting resolves like the annotation, and a name it cannot resolve refuses
+// every GPU pod with the setting named, so the operator sees it at once.
+func allowedTypes(catalog []runpodapi.GpuType, types []*runpodapi.GpuType, allowed []string) ([]*runpodapi.GpuType, error) {
+	if len(allowed) == 0 {
+		return types, nil
+	}
+	offered, err := resolveGPUNames(catalog, allowed, "node setting ALLOWED_GPU_TYPES")
+	if err != nil {
+		return nil, err
+	}
+	kept := slices.DeleteFunc(slices.Clone(types), func(g *runpodapi.GpuType) bool { return !slices.Contains(offered, g) })
+	if len(kept) == 0 {
+		return nil, refused("GPU choice", fmt.Sprintf("%s: this node offers only %s (ALLOWED_GPU_TYPES)",
+			displayList(types), displayList(offered)))
+	}
+	return kept, nil
 }
 
 func sortOptions(opts []gpuOption, pinned bool) {

@@ -23,6 +23,9 @@ type NodeSettings struct {
 	CloudType     runpodapi.Cloud // default cloud; "" = SECURE
 	CPUFlavorID   string          // flavor of CPU pods; "" = DefaultCPUFlavorID
 	AccountIDs    AccountIDs      // which volume, template and registry ids each namespace may name
+	// AllowedGPUTypes (ALLOWED_GPU_TYPES) are the only GPU types the node
+	// offers, as names people type (gpunames.go); empty = any.
+	AllowedGPUTypes []string
 }
 
 // Input is everything one placement decision depends on.

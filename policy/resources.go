@@ -2,8 +2,10 @@ package policy
 
 import (
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // ResourceGPU is the extended resource a pod asks GPUs with.
@@ -46,3 +48,55 @@ func vcpuCount(c *corev1.Container) int {
 	}
 	return n
 }
+
+// hostFilter is what a GPU pod's cpu and memory requests ask of the host,
+// per GPU: RunPod's gpu.minVcpuCountPerGpu and gpu.minRamPerGpu filters.
+type hostFilter struct {
+	vcpus int // host vCPUs per GPU; 0 = no filter
+	ramGB int // GB of host RAM per GPU; 0 = no filter
+}
+
+// hostPerGPU divides the container's cpu and memory requests (else limits)
+// among its GPUs, rounding up to whole vCPUs and GiB (RunPod's GB).
+func hostPerGPU(c *corev1.Container, gpus int) hostFilter {
+	if gpus <= 0 {
+		return hostFilter{}
+	}
+	var f hostFilter
+	if q, ok := requestOrLimit(c, corev1.ResourceCPU); ok && q.Sign() > 0 {
+		f.vcpus = int(ceilDiv(q.MilliValue(), 1000*int64(gpus)))
+	}
+	if q, ok := requestOrLimit(c, corev1.ResourceMemory); ok && q.Sign() > 0 {
+		f.ramGB = int(ceilDiv(ceilDiv(q.Value(), 1<<30), int64(gpus)))
+	}
+	return f
+}
+
+// explain is the plan explanation's note on the filters, "" when none.
+func (f hostFilter) explain() string {
+	var parts []string
+	if f.vcpus > 0 {
+		unit := "vCPUs"
+		if f.vcpus == 1 {
+			unit = "vCPU"
+		}
+		parts = append(parts, fmt.Sprintf("≥ %d %s", f.vcpus, unit))
+	}
+	if f.ramGB > 0 {
+		parts = append(parts, fmt.Sprintf("≥ %d GB RAM", f.ramGB))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; hosts with " + strings.Join(parts, " and ") + " per GPU (from the cpu/memory requests)"
+}
+
+func requestOrLimit(c *corev1.Container, name corev1.ResourceName) (resource.Quantity, bool) {
+	if q, ok := c.Resources.Requests[name]; ok {
+		return q, true
+	}
+	q, ok := c.Resources.Limits[name]
+	return q, ok
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

@@ -41,7 +41,7 @@ func TestChartSetsEveryVariable(t *testing.T) {
 		"leaderElection.leaseDuration=20s", "leaderElection.renewDeadline=15s", "leaderElection.retryPeriod=3s",
 		"kubelet.missingPodWindow=5m", "kubelet.orphanGrace=45s", "kubelet.exitedPodRetention=2h", "kubelet.allowedNamespaces={team-a,team-b}",
 		"kubelet.allowedNetworkVolumeIds={team-a/vol-1,shared}", "kubelet.allowedTemplateIds={tpl-1}",
-		"kubelet.allowedRegistryAuthIds={team-b/reg-9}")
+		"kubelet.allowedRegistryAuthIds={team-b/reg-9}", "kubelet.allowedGpuTypes={H100,RTX 4090}")
 	want := map[string]string{
 		"KUBECONFIG":                 "/etc/runpod-kubelet/kubeconfig/kubeconfig",
 		"RUNPOD_API_KEY":             "secret:rpk-runpod-kubelet-api-key/api-key",
@@ -52,6 +52,7 @@ func TestChartSetsEveryVariable(t *testing.T) {
 		"MAX_GPU_PRICE":              "0.8",
 		"MAX_HOURLY_SPEND":           "12.5",
 		"DATACENTER_IDS":             "US-TX-3,eu-ro-1",
+		"ALLOWED_GPU_TYPES":          "H100,RTX 4090",
 		"CLOUD_TYPE":                 "COMMUNITY",
 		"RECONCILE_INTERVAL":         "30s",
 		"MISSING_POD_WINDOW":         "5m",
@@ -117,6 +118,7 @@ func TestChartSetsEveryVariable(t *testing.T) {
 		"field:metadata.name": "rpk-runpod-kubelet-7d9f-x2x4q"})
 	if cfg.NodeName != "gpu-a" || cfg.ReconcileInterval != 30*time.Second || cfg.MaxGPUPrice != 0.8 ||
 		!slices.Equal(cfg.DataCenterIDs, []string{"US-TX-3", "EU-RO-1"}) || cfg.CloudType != "COMMUNITY" ||
+		!slices.Equal(cfg.AllowedGPUTypes, []string{"H100", "RTX 4090"}) ||
 		cfg.Namespace != "leases" || cfg.NodeIP() != "10.1.2.3" {
 		t.Errorf("the kubelet read %+v", cfg)
 	}
