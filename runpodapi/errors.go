@@ -20,6 +20,8 @@ var (
 	ErrTransient           = errors.New("runpod: transient failure")      // 5xx, transport
 	ErrUnauthorized        = errors.New("runpod: unauthorized")           // 401
 	ErrCreateUncertain     = errors.New("runpod: create outcome unknown") // create got 5xx or no answer
+	ErrTooLarge            = errors.New("runpod: request too large")      // 413: body over MaxRequestBytes
+	ErrLocked              = errors.New("runpod: pod is locked")          // 400 "Pod is locked" (also ErrRejected)
 )
 
 // APIError is a RunPod problem+json response, or a transport failure, of one call.
@@ -57,6 +59,9 @@ func (e *APIError) Error() string {
 // Unwrap exposes the class sentinel and, for transport failures, the cause.
 func (e *APIError) Unwrap() []error {
 	errs := []error{e.class()}
+	if e.Status == 400 && strings.EqualFold(strings.TrimSpace(e.Detail), "Pod is locked") {
+		errs = append(errs, ErrLocked)
+	}
 	if e.Err != nil {
 		errs = append(errs, e.Err)
 	}
@@ -79,6 +84,8 @@ func (e *APIError) class() error {
 		return ErrNotFound
 	case e.Status == 409:
 		return ErrConflict
+	case e.Status == 413:
+		return ErrTooLarge
 	case e.Status == 422:
 		return ErrInvalid
 	case e.Status == 429:

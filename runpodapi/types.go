@@ -63,6 +63,9 @@ func (a AvailabilityLevel) Rank() int {
 type GpuConfig struct {
 	ID    string `json:"id"`
 	Count int    `json:"count,omitempty"`
+	// Allocated host totals (live API, API-NOTES): vCPUs and GB of RAM.
+	VcpuCount int `json:"vcpuCount,omitempty"`
+	Memory    int `json:"memory,omitempty"`
 }
 
 // CreateGpuConfig is the GPU block of a create request (spec: CreateGpuConfig).
@@ -71,6 +74,10 @@ type CreateGpuConfig struct {
 	Count               int      `json:"count,omitempty"`
 	AllowedCudaVersions []string `json:"allowedCudaVersions,omitempty"`
 	MinCudaVersion      string   `json:"minCudaVersion,omitempty"`
+	// Machine filters (live API, API-NOTES), integers >= 1 when set: host
+	// vCPUs and GB of host RAM per GPU.
+	MinVcpuCountPerGpu int `json:"minVcpuCountPerGpu,omitempty"`
+	MinRamPerGpu       int `json:"minRamPerGpu,omitempty"`
 }
 
 // CreateCpuConfig is the CPU block of a create request (spec: CreateCpuConfig).
