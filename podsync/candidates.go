@@ -1,12 +1,14 @@
 package podsync
 
 import (
-	"al.essio.dev/pkg/shellescape"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"al.essio.dev/pkg/shellescape"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -65,6 +67,9 @@ func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *pol
 			p.catalog.forget(q)
 		case errors.Is(err, runpodapi.ErrInvalid):
 			return p.refuse(pod, fmt.Errorf("RunPod rejected the request for %s: %w", describe(c), err))
+		case errors.Is(err, runpodapi.ErrTooLarge):
+			return p.refuse(pod, fmt.Errorf("RunPod refused the create request for %s as too large: %d bytes, over its %d-byte limit (with a template's settings merged in, RunPod's count can be higher); put large files in the image or a network volume: %w",
+				describe(c), requestBytes(c.Request), runpodapi.MaxRequestBytes, err))
 		case errors.Is(err, runpodapi.ErrInsufficientBalance):
 			return p.wait(pod, ReasonCreateErr, "RunPod account balance is too low: "+detailOf(err), EventCreateError)
 		default: // rate limited, transient, uncertain after retries
@@ -202,4 +207,13 @@ func launchNote(l policy.Launch) string {
 		return fmt.Sprintf("runs %s under the exit-status wrapper", shellescape.QuoteCommand(l.Cmd))
 	}
 	return "its exit status will not be known: " + l.Unwrapped
+}
+
+// requestBytes is the size of a create request's body.
+func requestBytes(req runpodapi.CreatePodRequest) int {
+	b, err := json.Marshal(req)
+	if err != nil {
+		return 0
+	}
+	return len(b)
 }

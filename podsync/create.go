@@ -177,6 +177,9 @@ func (p *Provider) tryCreate(ctx context.Context, pod *corev1.Pod) createResult 
 	case err != nil:
 		return p.refuse(pod, err)
 	}
+	if res, ok := p.ensureAccountObjects(ctx, pod, plan); !ok {
+		return res
+	}
 	return p.tryCandidates(ctx, pod, plan, q)
 }
 

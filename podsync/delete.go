@@ -60,11 +60,16 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 		}
 	}
 	if id != "" {
-		if err := p.deleteRunPod(ctx, id); err != nil {
+		err := p.deleteRunPod(ctx, id)
+		switch {
+		case errors.Is(err, runpodapi.ErrLocked):
+			p.lockedDelete(pod, deletion{id: id, key: key, uid: pod.UID, reason: "the pod was deleted"})
+		case err != nil:
 			return fmt.Errorf("delete RunPod pod %s of %s: %w", id, key, err)
+		default:
+			p.metrics.Count(OpDelete)
+			p.event(pod, corev1.EventTypeNormal, EventDeleted, "deleted RunPod pod %s; billing stopped", id)
 		}
-		p.metrics.Count(OpDelete)
-		p.event(pod, corev1.EventTypeNormal, EventDeleted, "deleted RunPod pod %s; billing stopped", id)
 	}
 	var push *corev1.Pod
 	if known {
@@ -148,6 +153,11 @@ func (p *Provider) deleteOnce(ctx context.Context, d deletion) {
 		return
 	}
 	if err := p.deleteRunPod(ctx, d.id); err != nil {
+		if errors.Is(err, runpodapi.ErrLocked) {
+			p.q.deletes.Forget(d)
+			p.q.deletes.AddAfter(d, lockedRetry) // the user locked it: no back-off loop, a slow look
+			return
+		}
 		p.log.Warn("delete RunPod pod; retrying with back-off", "runpodID", d.id, "pod", d.key, "why", d.reason, "err", err)
 		p.q.deletes.AddRateLimited(d)
 		return
@@ -172,4 +182,20 @@ func (p *Provider) deleteOnce(ctx context.Context, d deletion) {
 	if push != nil {
 		p.push(push)
 	}
+}
+
+// lockedRetry is how often a locked RunPod pod's delete is tried again:
+// RunPod refuses it until someone unlocks the pod.
+const lockedRetry = time.Minute
+
+// lockedDelete says why a deleted pod's RunPod pod keeps running (and
+// billing) and hands the delete to the deletes queue, which tries again
+// every lockedRetry; if this term ends first, orphan GC takes over once the
+// pod is unlocked.
+func (p *Provider) lockedDelete(pod *corev1.Pod, d deletion) {
+	p.event(pod, corev1.EventTypeWarning, EventLocked,
+		"RunPod pod %s is locked: RunPod refuses to stop or delete it, and it bills until it is unlocked (PATCH locked=false or the RunPod console); runpod-kubelet tries again every %s",
+		d.id, lockedRetry)
+	p.log.Warn("RunPod pod is locked; its delete waits for an unlock", "runpodID", d.id, "pod", d.key)
+	p.q.deletes.AddAfter(d, lockedRetry)
 }

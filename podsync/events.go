@@ -9,26 +9,28 @@ import (
 // Event reasons on pods, one per decision, so `kubectl describe pod` tells
 // the whole story of a placement.
 const (
-	EventPlanned          = "RunPodPlanned"          // plan chosen: GPU, data center, $/h
-	EventCandidateSkipped = "RunPodCandidateSkipped" // a candidate refused and why
-	EventCreated          = "RunPodCreated"
-	EventAdopted          = "RunPodAdopted"
-	EventRunning          = "RunPodRunning"
-	EventExited           = "RunPodExited"
-	EventFailed           = "RunPodFailed"
-	EventRestarted        = "RunPodRestarted"
-	EventDeleted          = "RunPodDeleted"
-	EventStopping         = "RunPodStopping"         // a deleted pod's container got SIGTERM; the delete waits
-	EventRefused          = "RunPodRefused"          // the policy refused the pod
-	EventNoCapacity       = "RunPodNoCapacity"       // every candidate was full
-	EventSpendCap         = "RunPodSpendCap"         // MAX_HOURLY_SPEND reached
-	EventCreateError      = "RunPodCreateError"      // RunPod answered an error we wait out
-	EventMissing          = "RunPodMissing"          // the RunPod pod vanished
-	EventOrphanDeleted    = "RunPodOrphanDeleted"    // on the node: an orphan collected
-	EventForeignPodID     = "RunPodForeignPodID"     // a runpod.io/pod-id that is not this pod's, ignored
-	EventDuplicateDeleted = "RunPodDuplicateDeleted" // a second RunPod pod of this pod, deleted
-	EventHandoverHold     = "RunPodHandoverHold"     // a create waits out a takeover's hold
-	EventListingSuspect   = "RunPodListingSuspect"   // on the node: a listing left out many pods
+	EventPlanned              = "RunPodPlanned"          // plan chosen: GPU, data center, $/h
+	EventCandidateSkipped     = "RunPodCandidateSkipped" // a candidate refused and why
+	EventCreated              = "RunPodCreated"
+	EventAdopted              = "RunPodAdopted"
+	EventRunning              = "RunPodRunning"
+	EventExited               = "RunPodExited"
+	EventFailed               = "RunPodFailed"
+	EventRestarted            = "RunPodRestarted"
+	EventDeleted              = "RunPodDeleted"
+	EventStopping             = "RunPodStopping"             // a deleted pod's container got SIGTERM; the delete waits
+	EventRefused              = "RunPodRefused"              // the policy refused the pod
+	EventNoCapacity           = "RunPodNoCapacity"           // every candidate was full
+	EventSpendCap             = "RunPodSpendCap"             // MAX_HOURLY_SPEND reached
+	EventCreateError          = "RunPodCreateError"          // RunPod answered an error we wait out
+	EventMissing              = "RunPodMissing"              // the RunPod pod vanished
+	EventOrphanDeleted        = "RunPodOrphanDeleted"        // on the node: an orphan collected
+	EventLocked               = "RunPodLocked"               // RunPod refuses to stop or delete a locked pod
+	EventAccountObjectDeleted = "RunPodAccountObjectDeleted" // on the node: an unused secret or credential collected
+	EventForeignPodID         = "RunPodForeignPodID"         // a runpod.io/pod-id that is not this pod's, ignored
+	EventDuplicateDeleted     = "RunPodDuplicateDeleted"     // a second RunPod pod of this pod, deleted
+	EventHandoverHold         = "RunPodHandoverHold"         // a create waits out a takeover's hold
+	EventListingSuspect       = "RunPodListingSuspect"       // on the node: a listing left out many pods
 )
 
 // Waiting reasons reported on a pod that is held back.

@@ -88,8 +88,8 @@ func (p *Provider) storedPodUIDs(ctx context.Context) (map[types.UID]bool, error
 }
 
 func (p *Provider) isOrphan(rp *runpodapi.Pod, live map[types.UID]bool, now time.Time) bool {
-	if rp.Status == runpodapi.StatusTerminated {
-		return false
+	if rp.Status == runpodapi.StatusTerminated || rp.Locked {
+		return false // a locked pod is someone's decision: RunPod refuses its delete until it is unlocked
 	}
 	uid, ok := policy.Owned(rp, p.s.ClusterID, p.s.NodeName)
 	if !ok || live[types.UID(uid)] {
@@ -107,7 +107,7 @@ type recordedPod struct {
 // isDuplicate reports whether rp is an owned RunPod pod of a live pod that
 // records another RunPod pod, older than the orphan grace.
 func (p *Provider) isDuplicate(rp *runpodapi.Pod, recorded map[types.UID]recordedPod, now time.Time) (recordedPod, bool) {
-	if rp.Status == runpodapi.StatusTerminated {
+	if rp.Status == runpodapi.StatusTerminated || rp.Locked {
 		return recordedPod{}, false
 	}
 	uid, ok := policy.Owned(rp, p.s.ClusterID, p.s.NodeName)

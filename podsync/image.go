@@ -2,8 +2,6 @@ package podsync
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -44,8 +42,8 @@ func newImageConfigs(clk clock.PassiveClock) *imageConfigs {
 }
 
 // get returns the image's config, or an error saying why it could not be read.
-func (c *imageConfigs) get(ctx context.Context, pod *corev1.Pod, image string, secrets secretGetter) (*policy.ImageConfig, error) {
-	keychain, credKey := keychainOf(pod, secrets)
+func (c *imageConfigs) get(ctx context.Context, pod *corev1.Pod, image string, src policy.Sources) (*policy.ImageConfig, error) {
+	keychain, credKey := keychainOf(pod, src)
 	key := image + "\x00" + credKey
 	c.mu.Lock()
 	e, ok := c.cache[key]
@@ -85,65 +83,19 @@ type secretGetter func(namespace, name string) (*corev1.Secret, error)
 
 // keychainOf is the pod's imagePullSecrets as registry credentials, and a
 // key that changes when they do.
-func keychainOf(pod *corev1.Pod, secrets secretGetter) (authn.Keychain, string) {
-	auths := map[string]authn.AuthConfig{}
+func keychainOf(pod *corev1.Pod, src policy.Sources) (authn.Keychain, string) {
+	logins := policy.PullLogins(pod, src)
+	auths := make(pullSecretKeychain, len(logins))
 	var key strings.Builder
 	for _, ref := range pod.Spec.ImagePullSecrets {
-		s, err := secrets(pod.Namespace, ref.Name)
-		if err != nil {
-			continue // as a kubelet does: a missing pull secret is skipped
-		}
-		fmt.Fprintf(&key, "%s@%s;", s.Name, s.ResourceVersion)
-		for host, a := range dockerAuths(s) {
-			if _, seen := auths[host]; !seen {
-				auths[host] = a
-			}
+		if s, err := src.Secret(pod.Namespace, ref.Name); err == nil {
+			fmt.Fprintf(&key, "%s@%s;", s.Name, s.ResourceVersion)
 		}
 	}
-	return pullSecretKeychain(auths), key.String()
-}
-
-// dockerAuths reads a kubernetes.io/dockerconfigjson or dockercfg Secret.
-func dockerAuths(s *corev1.Secret) map[string]authn.AuthConfig {
-	type entry struct {
-		Username, Password, Auth, IdentityToken string
+	for host, l := range logins {
+		auths[host] = authn.AuthConfig{Username: l.Username, Password: l.Password, IdentityToken: l.IdentityToken}
 	}
-	var cfg map[string]entry
-	switch s.Type {
-	case corev1.SecretTypeDockerConfigJson:
-		var wrapped struct {
-			Auths map[string]entry `json:"auths"`
-		}
-		if json.Unmarshal(s.Data[corev1.DockerConfigJsonKey], &wrapped) != nil {
-			return nil
-		}
-		cfg = wrapped.Auths
-	case corev1.SecretTypeDockercfg:
-		if json.Unmarshal(s.Data[corev1.DockerConfigKey], &cfg) != nil {
-			return nil
-		}
-	}
-	out := map[string]authn.AuthConfig{}
-	for host, e := range cfg {
-		a := authn.AuthConfig{Username: e.Username, Password: e.Password, IdentityToken: e.IdentityToken}
-		if e.Auth != "" && a.Username == "" {
-			if raw, err := base64.StdEncoding.DecodeString(e.Auth); err == nil {
-				a.Username, a.Password, _ = strings.Cut(string(raw), ":")
-			}
-		}
-		out[registryHost(host)] = a
-	}
-	return out
-}
-
-// registryHost is a docker config key as a registry host: "https://index.docker.io/v1/" → "index.docker.io".
-func registryHost(k string) string {
-	k = strings.TrimPrefix(strings.TrimPrefix(k, "https://"), "http://")
-	k, _, _ = strings.Cut(k, "/")
-	if k == "docker.io" || k == "registry-1.docker.io" {
-		return name.DefaultRegistry
-	}
-	return k
+	return auths, key.String()
 }
 
 type pullSecretKeychain map[string]authn.AuthConfig

@@ -32,12 +32,7 @@ func pullSecret(name, host, user, pass string) *corev1.Secret {
 func TestImageConfigFromAPrivateRegistry(t *testing.T) {
 	host, image := privateRegistry(t)
 	secrets := map[string]*corev1.Secret{"regcred": pullSecret("regcred", host, "user", "pass"), "wrong": pullSecret("wrong", host, "user", "nope")}
-	get := func(ns, n string) (*corev1.Secret, error) {
-		if s, ok := secrets[n]; ok {
-			return s, nil
-		}
-		return nil, apierrors.NewNotFound(corev1.Resource("secrets"), n)
-	}
+	get := secretSources(secrets)
 	pod := func(pullSecrets ...string) *corev1.Pod {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"}}
 		for _, s := range pullSecrets {
@@ -70,4 +65,18 @@ func TestImageConfigFromAPrivateRegistry(t *testing.T) {
 			}
 		})
 	}
+}
+
+// secretSources serves Secrets by name, in any namespace.
+type secretSources map[string]*corev1.Secret
+
+func (m secretSources) ConfigMap(_, n string) (*corev1.ConfigMap, error) {
+	return nil, apierrors.NewNotFound(corev1.Resource("configmaps"), n)
+}
+
+func (m secretSources) Secret(_, n string) (*corev1.Secret, error) {
+	if s, ok := m[n]; ok {
+		return s, nil
+	}
+	return nil, apierrors.NewNotFound(corev1.Resource("secrets"), n)
 }

@@ -53,7 +53,7 @@ func (p *Provider) planInput(ctx context.Context, pod *corev1.Pod) (policy.Input
 		jobAnn = in.Job.Annotations
 	}
 	if c := runningContainer(pod, jobAnn); c != nil && len(c.Command) == 0 && c.Image != "" {
-		img, err := p.images.get(ctx, pod, c.Image, in.Sources.Secret)
+		img, err := p.images.get(ctx, pod, c.Image, in.Sources)
 		if err != nil {
 			in.ImageErr = err.Error()
 		}

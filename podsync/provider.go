@@ -47,6 +47,7 @@ type Provider struct {
 	tr      *tracker
 	catalog *catalogCache
 	images  *imageConfigs
+	acct    *accountObjects
 	q       *queues
 
 	mu         sync.Mutex
@@ -83,6 +84,7 @@ func New(d Deps) *Provider {
 		tr:       newTracker(),
 		catalog:  newCatalogCache(d.RunPod, s.CatalogTTL, d.Clock),
 		images:   newImageConfigs(d.Clock),
+		acct:     newAccountObjects(policy.OwnedNamePrefix(s.ClusterID, s.NodeName)),
 		q:        newQueues(s, d.Clock),
 		notify:   func(*corev1.Pod) {},
 		termCtx:  context.Background(),

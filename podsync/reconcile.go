@@ -105,6 +105,7 @@ func (p *Provider) Round(ctx context.Context) time.Duration {
 	p.apply(ctx, w)
 	if l.complete && !l.suspect {
 		p.collectOrphans(ctx, l, kube, now)
+		p.collectAccountObjects(ctx, l, now)
 	}
 	p.reportSpend(l, p.clock.Since(now))
 	return p.nextInterval(now)

@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"k8s.io/utils/clock"
 	"net/http"
 	"strings"
 	"syscall"
 	"time"
+
+	"k8s.io/utils/clock"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"

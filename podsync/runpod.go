@@ -20,6 +20,14 @@ type RunPod interface {
 	ListCpuTypes(ctx context.Context, q runpodapi.CpuTypeQuery) ([]runpodapi.CpuType, error)
 	StreamLogs(ctx context.Context, id string, opts runpodapi.LogOptions, fn func(runpodapi.LogLine) error) error
 	Budget() runpodapi.Budget
+
+	// Account objects pods name: registry credentials and account secrets.
+	ListRegistries(ctx context.Context) ([]runpodapi.Registry, error)
+	CreateRegistry(ctx context.Context, req runpodapi.CreateRegistryRequest) (*runpodapi.Registry, error)
+	DeleteRegistry(ctx context.Context, id string) error
+	ListAccountSecrets(ctx context.Context, name string) ([]runpodapi.AccountSecret, error)
+	CreateAccountSecret(ctx context.Context, req runpodapi.CreateAccountSecretRequest) (*runpodapi.AccountSecret, error)
+	DeleteAccountSecret(ctx context.Context, id string) error
 }
 
 // HealthReporter receives the outcome of every reconcile round: whether

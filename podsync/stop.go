@@ -48,8 +48,8 @@ func (p *Provider) stopFirst(ctx context.Context, pod *corev1.Pod, t *tracked, i
 		p.health.ObserveRunPod(ignoreRefusals(err), p.now())
 	}
 	switch {
-	case errors.Is(err, runpodapi.ErrConflict), errors.Is(err, runpodapi.ErrNotFound):
-		return false, nil // not stoppable now (or gone): delete it at once
+	case errors.Is(err, runpodapi.ErrConflict), errors.Is(err, runpodapi.ErrNotFound), errors.Is(err, runpodapi.ErrLocked):
+		return false, nil // not stoppable now (gone, or locked: the delete says so): delete it at once
 	case err != nil:
 		return false, fmt.Errorf("stop RunPod pod %s before deleting it: %w", id, err)
 	}

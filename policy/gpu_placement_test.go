@@ -73,10 +73,10 @@ func TestPlanMapsRequestsToHostFilters(t *testing.T) {
 	}{
 		{name: "no requests", gpus: "1"},
 		{name: "16 vCPUs and 64Gi on one GPU", gpus: "1",
-			requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("16"), corev1.ResourceMemory: resource.MustParse("64Gi")},
+			requests:  corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("16"), corev1.ResourceMemory: resource.MustParse("64Gi")},
 			wantVcpus: 16, wantRAM: 64, wantNote: "hosts with ≥ 16 vCPUs and ≥ 64 GB RAM per GPU"},
 		{name: "divided among GPUs, rounded up", gpus: "2",
-			requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("9"), corev1.ResourceMemory: resource.MustParse("100G")},
+			requests:  corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("9"), corev1.ResourceMemory: resource.MustParse("100G")},
 			wantVcpus: 5, wantRAM: 47, wantNote: "≥ 5 vCPUs and ≥ 47 GB RAM per GPU"},
 		{name: "millicores round up to one", gpus: "4",
 			requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m")}, wantVcpus: 1, wantNote: "≥ 1 vCPU per GPU"},
@@ -140,7 +140,7 @@ func TestPlaceholderPricesNeverRank(t *testing.T) {
 		gpuType("unknown", 0, 0.01, 0.01, runpodapi.AvailabilityHigh),
 	}
 	catalog[0].Price.Community = 0.50 // placeholder: community does not offer it
-	catalog[1].Price.Secure = 0.05     // placeholder: secure does not offer it
+	catalog[1].Price.Secure = 0.05    // placeholder: secure does not offer it
 	tests := []struct {
 		cloud runpodapi.Cloud
 		want  []string

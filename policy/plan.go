@@ -65,6 +65,13 @@ type PlacementPlan struct {
 	DroppedContainers []string        // containers not run (runpod.io/drop-containers)
 	DroppedEnv        []string        // service-link variables removed, sorted
 	Launch            Launch          // what the container runs, and whether the wrapper reports its exit status
+	// Secrets must exist as RunPod account secrets before the create: the
+	// env references them. Values are never logged (AccountSecret.String).
+	Secrets []AccountSecret
+	// RegistryLogin, when set, is a registry credential to create (or
+	// reuse by name) from the pod's imagePullSecrets; its id goes into
+	// every candidate's `registry` (SetRegistry).
+	RegistryLogin *RegistryLogin
 }
 
 // Candidate is one complete, spec-valid create request and why it ranks where it does.
@@ -88,12 +95,10 @@ type CatalogQuery struct {
 // read it needs (Query) and the create request every candidate shares.
 // Rank then turns a catalog snapshot into the placement plan.
 type Demand struct {
-	Query   CatalogQuery // the catalog read Rank needs
-	node    NodeSettings
-	d       *demand
-	base    runpodapi.CreatePodRequest
-	launch  Launch
-	dropped []string // service-link variables removed
+	Query CatalogQuery // the catalog read Rank needs
+	node  NodeSettings
+	d     *demand
+	base  base
 }
 
 // Prepare runs every check that does not need the catalog (annotations,
@@ -105,7 +110,7 @@ func Prepare(in Input) (*Demand, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, launch, dropped, err := baseRequest(in, d)
+	b, err := baseRequest(in, d)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +121,7 @@ func Prepare(in Input) (*Demand, error) {
 		}
 		q = CatalogQuery{CPU: true}
 	}
-	return &Demand{Query: q, node: in.Node, d: d, base: base, launch: launch, dropped: dropped}, nil
+	return &Demand{Query: q, node: in.Node, d: d, base: b}, nil
 }
 
 // Rank decides what to ask RunPod for against a catalog snapshot (the GPU
@@ -124,13 +129,15 @@ func Prepare(in Input) (*Demand, error) {
 // Errors wrapping ErrRefused or ErrNoCandidates are for the user.
 func (dm *Demand) Rank(gpus []runpodapi.GpuType, cpus []runpodapi.CpuType) (*PlacementPlan, error) {
 	d := dm.d
-	plan := &PlacementPlan{Name: dm.base.Name, GPUCount: d.gpus, Cloud: d.cloud,
-		DroppedContainers: d.dropped, DroppedEnv: dm.dropped, Launch: dm.launch}
+	b := dm.base
+	plan := &PlacementPlan{Name: b.req.Name, GPUCount: d.gpus, Cloud: d.cloud,
+		DroppedContainers: d.dropped, DroppedEnv: b.dropped, Launch: b.launch,
+		Secrets: b.secrets, RegistryLogin: b.login}
 	var err error
 	if d.gpus == 0 {
-		err = planCPU(plan, dm.base, dm.node, d, cpus)
+		err = planCPU(plan, b.req, dm.node, d, cpus)
 	} else {
-		err = planGPU(plan, dm.base, dm.node, d, gpus)
+		err = planGPU(plan, b.req, dm.node, d, gpus)
 	}
 	if err != nil {
 		return nil, err

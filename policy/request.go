@@ -15,46 +15,68 @@ import (
 // names none (RunPod's own convention).
 const DefaultVolumeMountPath = "/workspace"
 
-// baseRequest is the create body every candidate shares: everything but the
-// compute block and the data center. It also returns the env names dropped
-// as service links.
-func baseRequest(in Input, d *demand) (runpodapi.CreatePodRequest, Launch, []string, error) {
-	var req runpodapi.CreatePodRequest
-	var launch Launch
+// base is what every candidate shares: the create body but the compute
+// block and the data center, and what must exist at RunPod before it.
+type base struct {
+	req     runpodapi.CreatePodRequest
+	launch  Launch
+	dropped []string        // env names dropped as service links
+	secrets []AccountSecret // Secret content the env references
+	login   *RegistryLogin  // a registry credential to create from imagePullSecrets
+}
+
+// baseRequest builds the shared part of every candidate.
+func baseRequest(in Input, d *demand) (base, error) {
+	var b base
 	name, err := Name(in.Node.ClusterID, in.Node.NodeName, string(in.Pod.UID))
 	if err != nil {
-		return req, launch, nil, fmt.Errorf("plan RunPod pod for %s/%s: %w", in.Pod.Namespace, in.Pod.Name, err)
+		return b, fmt.Errorf("plan RunPod pod for %s/%s: %w", in.Pod.Namespace, in.Pod.Name, err)
 	}
 	c, a := d.container, &d.ann
 	if c.Image == "" && a.TemplateID == "" {
-		return req, launch, nil, refused(fmt.Sprintf("container %q", c.Name),
+		return b, refused(fmt.Sprintf("container %q", c.Name),
 			fmt.Sprintf("has no image; set one or name a RunPod template in %s", AnnotationTemplateID))
 	}
 	full, err := resolvedEnv(c)
 	if err != nil {
-		return req, launch, nil, err
+		return b, err
 	}
 	files, dirs, err := mountsOf(in.Pod, c, in.Sources)
 	if err != nil {
-		return req, launch, nil, err
+		return b, err
 	}
-	if launch, err = launchOf(c, full, a, in.Image, in.ImageErr, len(files)+len(dirs) > 0 || c.WorkingDir != ""); err != nil {
-		return req, launch, nil, err
+	if b.launch, err = launchOf(c, full, a, in.Image, in.ImageErr, len(files)+len(dirs) > 0 || c.WorkingDir != ""); err != nil {
+		return b, err
 	}
+	prefix := OwnedNamePrefix(in.Node.ClusterID, in.Node.NodeName)
 	env, dropped := dropServiceLinks(full, serviceLinkEnv(in.Pod, in.Services), declaredEnvNames(in.StoredPod, c.Name))
+	b.dropped = dropped
+	b.secrets = keepSecretEnv(env, secretEnvOrigins(in.StoredPod, c.Name, in.Sources), prefix)
 	maps.Copy(env, ownershipEnv(in.Node.ClusterID, in.Node.NodeName, in.Pod))
-	if launch.Wrapped {
-		maps.Copy(env, wrapperEnv(files, dirs, c.WorkingDir))
+	if b.launch.Wrapped {
+		wenv, fileSecrets := wrapperEnv(files, dirs, c.WorkingDir, prefix)
+		maps.Copy(env, wenv)
+		for _, s := range fileSecrets {
+			b.secrets = appendSecret(b.secrets, s)
+		}
+	}
+	for _, s := range b.secrets {
+		if err := checkSecretName(s); err != nil {
+			return b, fmt.Errorf("plan RunPod pod for %s/%s: %w", in.Pod.Namespace, in.Pod.Name, err)
+		}
 	}
 	ports, err := podPorts(c, a)
 	if err != nil {
-		return req, launch, nil, err
+		return b, err
 	}
-	req = runpodapi.CreatePodRequest{
+	if a.RegistryAuthID == "" {
+		b.login = registryLoginFor(in.Pod, c.Image, in.Sources, prefix)
+	}
+	b.req = runpodapi.CreatePodRequest{
 		Name:       name,
 		Image:      c.Image,
-		Entrypoint: launch.Entrypoint,
-		Cmd:        launch.Cmd,
+		Entrypoint: b.launch.Entrypoint,
+		Cmd:        b.launch.Cmd,
 		Disk:       a.ContainerDiskGB,
 		Env:        env,
 		Ports:      ports,
@@ -67,20 +89,27 @@ func baseRequest(in Input, d *demand) (runpodapi.CreatePodRequest, Launch, []str
 		if path == "" {
 			path = DefaultVolumeMountPath
 		}
-		req.Mounts = &runpodapi.Mounts{Network: []runpodapi.NetworkMount{{VolumeID: a.NetworkVolumeID, Path: path}}}
+		b.req.Mounts = &runpodapi.Mounts{Network: []runpodapi.NetworkMount{{VolumeID: a.NetworkVolumeID, Path: path}}}
 	}
-	return req, launch, dropped, checkRequestSize(req, files)
+	return b, checkRequestSize(b.req, files)
 }
 
-// wrapperEnv hands the wrapper the pod's files, emptyDirs and workingDir.
-func wrapperEnv(files []File, dirs []string, workDir string) map[string]string {
+// wrapperEnv hands the wrapper the pod's files, emptyDirs and workingDir; a
+// Secret's file data goes through an account secret, returned with the env.
+func wrapperEnv(files []File, dirs []string, workDir, prefix string) (map[string]string, []AccountSecret) {
 	env := map[string]string{}
+	var secrets []AccountSecret
 	if len(files) > 0 {
 		env[EnvFiles] = strconv.Itoa(len(files))
 	}
 	for i, f := range files {
 		p, m, d := EnvFile(i)
 		env[p], env[m], env[d] = f.Path, fmt.Sprintf("%04o", f.Mode), EncodeFileData(f.Data)
+		if f.secret != nil {
+			s := accountSecretFor(prefix, "file", f.secret, f.key, env[d])
+			env[d] = runpodapi.SecretReference(s.Name)
+			secrets = appendSecret(secrets, s)
+		}
 	}
 	if len(dirs) > 0 {
 		env[EnvDirs] = strings.Join(dirs, ":")
@@ -88,7 +117,7 @@ func wrapperEnv(files []File, dirs []string, workDir string) map[string]string {
 	if workDir != "" {
 		env[EnvWorkDir] = workDir
 	}
-	return env
+	return env, secrets
 }
 
 // candidateOverhead bounds what a candidate adds to the base request (the
@@ -122,6 +151,12 @@ func (p *PlacementPlan) notes() string {
 	}
 	if len(p.DroppedEnv) > 0 {
 		s += fmt.Sprintf("; dropped %d service-link variables", len(p.DroppedEnv))
+	}
+	if len(p.Secrets) > 0 {
+		s += fmt.Sprintf("; %d values from Secrets kept as RunPod account secrets", len(p.Secrets))
+	}
+	if p.RegistryLogin != nil {
+		s += "; registry credential from imagePullSecret " + p.RegistryLogin.SecretName
 	}
 	return s
 }

@@ -23,6 +23,10 @@ type File struct {
 	Path string
 	Mode int32
 	Data []byte
+	// secret and key name the Secret key the data came from: the wrapper
+	// gets it through an account secret, never as plain env.
+	secret *corev1.Secret
+	key    string
 }
 
 // Sources reads what ConfigMap and Secret volumes are made of; podsync backs
@@ -171,7 +175,11 @@ func secretFiles(ns, field, name string, items []corev1.KeyToPath, mode *int32, 
 	for k, v := range s.StringData {
 		data[k] = []byte(v)
 	}
-	return keyedFiles(field, "Secret "+name, data, items, mode, optional)
+	files, err := keyedFiles(field, "Secret "+name, data, items, mode, optional)
+	for i := range files {
+		files[i].secret = s
+	}
+	return files, err
 }
 
 func missing(field, kind, ns, name string, optional *bool, err error) ([]File, error) {
@@ -187,7 +195,7 @@ func keyedFiles(field, what string, data map[string][]byte, items []corev1.KeyTo
 	if len(items) == 0 {
 		out := make([]File, 0, len(data))
 		for _, k := range sortedKeys(data) {
-			out = append(out, File{Path: k, Mode: modeOr(nil, mode), Data: data[k]})
+			out = append(out, File{Path: k, Mode: modeOr(nil, mode), Data: data[k], key: k})
 		}
 		return out, nil
 	}
@@ -200,7 +208,7 @@ func keyedFiles(field, what string, data map[string][]byte, items []corev1.KeyTo
 			}
 			return nil, refused(field, fmt.Sprintf("item %q: %s has no such key", it.Key, what))
 		}
-		out = append(out, File{Path: it.Path, Mode: modeOr(it.Mode, mode), Data: b})
+		out = append(out, File{Path: it.Path, Mode: modeOr(it.Mode, mode), Data: b, key: it.Key})
 	}
 	return out, nil
 }

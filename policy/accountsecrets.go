@@ -1,0 +1,201 @@
+package policy
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// Content that comes from Kubernetes Secrets — env values (secretKeyRef,
+// envFrom secretRef) and Secret volume files — never travels as plain pod
+// env: it is stored as a RunPod account secret and the env names it with
+// {{ RUNPOD_SECRET_<name> }}, which RunPod substitutes when the container
+// boots, so GET /v2/pods shows only the reference.
+//
+// Names are deterministic: rpk-<node hash>-<kind>-<namespace.secret.key>-<mac>,
+// where the node hash ties the name to this cluster and node (so garbage
+// collection deletes only its own) and mac is an HMAC of the content keyed
+// by the Secret's UID: a changed value gets a new name, the same value is
+// shared by every pod that uses it, and a listing of names reveals nothing
+// about a low-entropy value to whoever holds the API key.
+
+// AccountSecret is a value the pod needs RunPod to hold before its create.
+type AccountSecret struct {
+	Name  string
+	Value string
+}
+
+// String keeps the value out of logs and Events.
+func (s AccountSecret) String() string { return "account secret " + s.Name }
+
+// GoString keeps the value out of %#v too.
+func (s AccountSecret) GoString() string { return s.String() }
+
+// OwnedNamePrefix is how every account secret and registry credential this
+// cluster's node creates begins; nothing else is ever garbage-collected.
+func OwnedNamePrefix(clusterID, nodeName string) string {
+	sum := sha256.Sum256([]byte(clusterID + "/" + nodeName))
+	return "rpk-" + hex.EncodeToString(sum[:])[:10] + "-"
+}
+
+// maxReadablePart bounds the namespace.secret.key part of a name, so any
+// name stays within runpodapi.MaxSecretNameLength.
+const maxReadablePart = 120
+
+var unsafeNameChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// ownedName builds a deterministic name: prefix, kind, a readable part and
+// an HMAC of content keyed by key.
+func ownedName(prefix, kind, readable string, key []byte, content ...string) string {
+	readable = unsafeNameChars.ReplaceAllString(readable, "_")
+	if len(readable) > maxReadablePart {
+		readable = readable[:maxReadablePart]
+	}
+	mac := hmac.New(sha256.New, key)
+	for _, c := range content {
+		mac.Write([]byte(c))
+		mac.Write([]byte{0})
+	}
+	return prefix + kind + "-" + readable + "-" + hex.EncodeToString(mac.Sum(nil))[:16]
+}
+
+// secretKey is what names a Secret's content: its UID, else its namespace/name.
+func secretKey(s *corev1.Secret) []byte {
+	if s.UID != "" {
+		return []byte(s.UID)
+	}
+	return []byte(s.Namespace + "/" + s.Name)
+}
+
+// accountSecretFor names the account secret holding one key of a Secret,
+// as env ("env") or as file data encoded for the wrapper ("file").
+func accountSecretFor(prefix, kind string, s *corev1.Secret, key, value string) AccountSecret {
+	readable := s.Namespace + "." + s.Name + "." + key
+	return AccountSecret{Name: ownedName(prefix, kind, readable, secretKey(s), kind, s.Namespace, s.Name, key, value), Value: value}
+}
+
+// secretEnvOrigin is the Secret key an env variable's final value came from.
+type secretEnvOrigin struct {
+	secret *corev1.Secret
+	key    string
+}
+
+// secretEnvOrigins says which of the container's variables end up with a
+// Secret's value, with Kubernetes' precedence: envFrom in order (a later
+// source overrides an earlier one), then env entries override envFrom.
+func secretEnvOrigins(stored *corev1.Pod, container string, src Sources) map[string]secretEnvOrigin {
+	out := map[string]secretEnvOrigin{}
+	if stored == nil || src == nil {
+		return out
+	}
+	var c *corev1.Container
+	for i := range stored.Spec.Containers {
+		if stored.Spec.Containers[i].Name == container {
+			c = &stored.Spec.Containers[i]
+		}
+	}
+	if c == nil {
+		return out
+	}
+	ns := stored.Namespace
+	for _, ef := range c.EnvFrom {
+		switch {
+		case ef.SecretRef != nil:
+			if s, err := src.Secret(ns, ef.SecretRef.Name); err == nil {
+				for k := range s.Data {
+					out[ef.Prefix+k] = secretEnvOrigin{secret: s, key: k}
+				}
+			}
+		case ef.ConfigMapRef != nil:
+			if cm, err := src.ConfigMap(ns, ef.ConfigMapRef.Name); err == nil {
+				for k := range cm.Data {
+					delete(out, ef.Prefix+k)
+				}
+				for k := range cm.BinaryData {
+					delete(out, ef.Prefix+k)
+				}
+			}
+		}
+	}
+	for _, e := range c.Env {
+		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+			if s, err := src.Secret(ns, e.ValueFrom.SecretKeyRef.Name); err == nil {
+				out[e.Name] = secretEnvOrigin{secret: s, key: e.ValueFrom.SecretKeyRef.Key}
+				continue
+			}
+		}
+		delete(out, e.Name)
+	}
+	return out
+}
+
+// keepSecretEnv replaces every env value that came from a Secret with its
+// account secret reference and returns the secrets the pod needs.
+func keepSecretEnv(env map[string]string, origins map[string]secretEnvOrigin, prefix string) []AccountSecret {
+	var out []AccountSecret
+	for _, name := range sortedNames(origins) {
+		value, ok := env[name]
+		if !ok {
+			continue
+		}
+		o := origins[name]
+		if string(o.secret.Data[o.key]) != value {
+			continue // not the Secret's value after all (resolved from elsewhere)
+		}
+		s := accountSecretFor(prefix, "env", o.secret, o.key, value)
+		env[name] = runpodapi.SecretReference(s.Name)
+		out = appendSecret(out, s)
+	}
+	return out
+}
+
+func appendSecret(list []AccountSecret, s AccountSecret) []AccountSecret {
+	for _, have := range list {
+		if have.Name == s.Name {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// secretReferenceRE finds the account secrets an env value names.
+var secretReferenceRE = regexp.MustCompile(`\{\{\s*RUNPOD_SECRET_([A-Za-z0-9_.\-/]+)\s*\}\}`)
+
+// ReferencedSecretNames are the account secret names a RunPod pod's env uses.
+func ReferencedSecretNames(env map[string]string) []string {
+	var names []string
+	for _, v := range env {
+		if !strings.Contains(v, "RUNPOD_SECRET_") {
+			continue
+		}
+		for _, m := range secretReferenceRE.FindAllStringSubmatch(v, -1) {
+			names = append(names, m[1])
+		}
+	}
+	return names
+}
+
+// checkSecretName guards the naming scheme against RunPod's rules.
+func checkSecretName(s AccountSecret) error {
+	if !runpodapi.ValidSecretName(s.Name) {
+		return fmt.Errorf("account secret name %q breaks RunPod's naming rules", s.Name)
+	}
+	return nil
+}
