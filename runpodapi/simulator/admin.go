@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"time"
 
@@ -31,7 +32,7 @@ type FaultsJSON struct {
 // as its own process. It needs the API key but is neither counted, rate
 // limited nor faulted.
 func (s *Simulator) adminRoutes() {
-	for pattern, h := range map[string]http.HandlerFunc{
+	routes := map[string]http.HandlerFunc{
 		"GET /_sim/counters":          s.adminCounters,
 		"DELETE /_sim/counters":       s.adminResetCounters,
 		"GET /_sim/faults":            s.adminGetFaults,
@@ -41,14 +42,16 @@ func (s *Simulator) adminRoutes() {
 		"POST /_sim/capacity":         s.adminSetCapacity,
 		"POST /_sim/seed":             s.adminSeed,
 		"/_sim/":                      s.adminNotFound,
-	} {
+	}
+	maps.Copy(routes, s.adminMarketRoutes())
+	for pattern, h := range routes {
 		s.mux.Handle(pattern, s.admin(h))
 	}
 }
 
 func (s *Simulator) admin(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.authorize(w, r) {
+		if limitBody(w, r) && s.authorize(w, r) {
 			h(w, r)
 		}
 	})

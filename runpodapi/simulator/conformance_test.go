@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
 // sharedSpecPath is the spec every engineer works from, relative to this package.
@@ -22,9 +23,26 @@ func responseSchemas(t *testing.T) map[string]*jsonschema.Schema {
 		t.Logf("shared spec not readable (%v); validating against the embedded copy", err)
 		doc = specJSON
 	}
-	schemas, err := CompileSpecSchemas(doc, "ListPodsResponse", "Pod", "ListGpuTypesResponse", "ListCpuTypesResponse", "ListDataCentersResponse", "ErrorResponse")
+	schemas, err := CompileSpecSchemas(doc, "ListPodsResponse", "Pod", "ListGpuTypesResponse", "ListCpuTypesResponse", "ListDataCentersResponse", "ErrorResponse",
+		"Registry", "ListRegistriesResponse")
 	if err != nil {
 		t.Fatalf("compile response schemas: %v", err)
+	}
+	return schemas
+}
+
+// extendedResponseSchemas are the response schemas with the additions of
+// spec_additions.go: every answer must validate against both.
+func extendedResponseSchemas(t *testing.T) map[string]*jsonschema.Schema {
+	t.Helper()
+	doc, err := extendedSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := compileSchemas(doc, "ListPodsResponse", "Pod", "ListGpuTypesResponse", "ListCpuTypesResponse", "ListDataCentersResponse", "ErrorResponse",
+		"Registry", "ListRegistriesResponse", "AccountSecret", "ListAccountSecretsResponse")
+	if err != nil {
+		t.Fatalf("compile extended response schemas: %v", err)
 	}
 	return schemas
 }
@@ -37,11 +55,16 @@ func conformancePods(t *testing.T, sim *Simulator, clock *fakeClock) map[string]
 	full := gpuRequest("full", rtx4090, 2)
 	full.Ports = []string{"8888/http", "22/tcp"}
 	full.Env = map[string]string{"MODEL": "llama"}
+	full.Gpu.MinVcpuCountPerGpu, full.Gpu.MinRamPerGpu = 8, 62
 	full.Mounts = &runpodapi.Mounts{Persistent: &runpodapi.PersistentMount{Size: 20, Path: "/workspace"}}
-	full.Registry, full.StartJupyter, full.GlobalNetworking = "reg-1", true, true
+	ids["registry"], ids["spare-registry"] = mustRegistry(t, sim, "reg-1", "u", "p"), mustRegistry(t, sim, "spare", "u", "p")
+	ids["secret"] = mustSecret(t, sim, "hf_token", "hf_abc")
+	full.Registry, full.StartJupyter, full.GlobalNetworking = ids["registry"], true, true
+	full.Env["HF_TOKEN"] = runpodapi.SecretReference("hf_token")
 	ids["running"] = mustSeed(t, sim, full).ID
 	cpu := cpuRequest("cpu", 8)
 	cpu.Mounts = &runpodapi.Mounts{Network: []runpodapi.NetworkMount{{VolumeID: "vol_abc", Path: "/runpod-volume"}}}
+	cpu.Registry = ids["registry"] // still in use after the patch clears the GPU pod's
 	ids["cpu-running"] = mustSeed(t, sim, cpu).ID
 	ids["cpu-bare"] = mustSeed(t, sim, cpuRequest("cpu-bare", 2)).ID
 	ids["exec"] = mustSeed(t, sim, wrapped(cpuRequest("exec", 2), "sleep", "infinity")).ID
@@ -72,7 +95,7 @@ func conformancePods(t *testing.T, sim *Simulator, clock *fakeClock) map[string]
 }
 
 func TestResponsesConformToSpec(t *testing.T) {
-	schemas := responseSchemas(t)
+	schemas, extended := responseSchemas(t), extendedResponseSchemas(t)
 	sim, clock := newTestSim(t, func(o *Options) { o.Quota = Quota{Minute: 1000, Hour: 10000, Day: 100000} })
 	ids := conformancePods(t, sim, clock)
 	podPath := func(role string) string { return "/v2/pods/" + ids[role] }
@@ -121,6 +144,23 @@ func TestResponsesConformToSpec(t *testing.T) {
 		{name: "5xx", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{ErrorRate: 1}) }, schema: "ErrorResponse"},
 		{name: "429 storm", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{RateLimitStorm: true}) }, code: 429, schema: "ErrorResponse"},
 		{name: "list after changes", method: "GET", path: "/v2/pods", setup: func() { sim.SetFaults(Faults{}); clock.Step(time.Minute) }, code: 200, schema: "ListPodsResponse"},
+		{name: "list registries", method: "GET", path: "/v2/registries", code: 200, schema: "ListRegistriesResponse"},
+		{name: "create registry", method: "POST", path: "/v2/registries", body: runpodapi.CreateRegistryRequest{Name: "r", Username: "u", Password: "p"}, code: 201, schema: "Registry"},
+		{name: "get registry", method: "GET", path: "/v2/registries/" + ids["registry"], code: 200, schema: "Registry"},
+		{name: "400 registry in use", method: "DELETE", path: "/v2/registries/" + ids["registry"], code: 400, schema: "ErrorResponse"},
+		{name: "delete registry", method: "DELETE", path: "/v2/registries/" + ids["spare-registry"], code: 204},
+		{name: "404 registry", method: "GET", path: "/v2/registries/nope", code: 404, schema: "ErrorResponse"},
+		{name: "422 registry", method: "POST", path: "/v2/registries", body: `{"name":"r"}`, code: 422, schema: "ErrorResponse"},
+		{name: "400 unknown registry", method: "POST", path: "/v2/pods", body: withRegistry(cpuRequest("x", 2), "nope"), code: 400, schema: "ErrorResponse"},
+		{name: "list secrets", method: "GET", path: "/v2/account/secrets", code: 200, schema: "ListAccountSecretsResponse"},
+		{name: "list secrets by name", method: "GET", path: "/v2/account/secrets?name=hf_token", code: 200, schema: "ListAccountSecretsResponse"},
+		{name: "create secret", method: "POST", path: "/v2/account/secrets", body: runpodapi.CreateAccountSecretRequest{Name: "s", Value: "v", Description: "d"}, code: 201, schema: "AccountSecret"},
+		{name: "409 secret", method: "POST", path: "/v2/account/secrets", body: runpodapi.CreateAccountSecretRequest{Name: "s", Value: "v"}, code: 409, schema: "ErrorResponse"},
+		{name: "422 secret", method: "POST", path: "/v2/account/secrets", body: `{"name":"RUNPOD_X","value":"v"}`, code: 422, schema: "ErrorResponse"},
+		{name: "delete secret", method: "DELETE", path: "/v2/account/secrets/" + ids["secret"], code: 204},
+		{name: "404 secret", method: "DELETE", path: "/v2/account/secrets/" + ids["secret"], code: 404, schema: "ErrorResponse"},
+		{name: "400 locked", method: "DELETE", path: podPath("cpu-running"), setup: func() { _ = sim.SetLocked(ids["cpu-running"], true) }, code: 400, schema: "ErrorResponse"},
+		{name: "400 machine filter", method: "POST", path: "/v2/pods", body: `{"name":"m","image":"i","gpu":{"id":"NVIDIA GeForce RTX 4090","minRamPerGpu":9999}}`, code: 400, schema: "ErrorResponse"},
 	}
 	for _, role := range []string{"running", "cpu-running", "exec", "exited", "error", "starting", "provisioning"} {
 		cases = append(cases, tc{name: "get " + role, method: "GET", path: podPath(role), code: 200, schema: "Pod"})
@@ -156,16 +196,26 @@ func TestResponsesConformToSpec(t *testing.T) {
 			if err != nil {
 				t.Fatalf("body is not JSON: %v\n%s", err, rec.Body.String())
 			}
-			if err := schemas[c.schema].Validate(inst); err != nil {
-				t.Fatalf("response does not validate against %s: %v\n%s", c.schema, err, rec.Body.String())
+			for _, set := range []map[string]*jsonschema.Schema{schemas, extended} {
+				if sch := set[c.schema]; sch != nil {
+					if err := sch.Validate(inst); err != nil {
+						t.Fatalf("response does not validate against %s: %v\n%s", c.schema, err, rec.Body.String())
+					}
+				}
 			}
 		})
 	}
-	// 401 has no RateLimit headers, so it is checked apart.
-	rec := callWith(t, sim, "GET", "/v2/pods", nil, nil)
-	inst, _ := jsonschema.UnmarshalJSON(bytes.NewReader(rec.Body.Bytes()))
-	if err := schemas["ErrorResponse"].Validate(inst); rec.Code != 401 || err != nil {
-		t.Fatalf("401 = %d %v", rec.Code, err)
+	// 401 and 413 come before authentication, without RateLimit headers, so they are checked apart.
+	for _, c := range []struct {
+		body    any
+		headers map[string]string
+		code    int
+	}{{nil, nil, 401}, {bodyOf(runpodapi.MaxRequestBytes + 1), nil, 413}} {
+		rec := callWith(t, sim, "POST", "/v2/pods", c.body, c.headers)
+		inst, _ := jsonschema.UnmarshalJSON(bytes.NewReader(rec.Body.Bytes()))
+		if err := schemas["ErrorResponse"].Validate(inst); rec.Code != c.code || err != nil || rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("%d = %d %v", c.code, rec.Code, err)
+		}
 	}
 }
 

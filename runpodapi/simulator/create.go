@@ -40,6 +40,11 @@ func (s *Simulator) createPod(raw []byte) (runpodapi.Pod, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if req.Registry != "" {
+		if err := s.st.checkRegistryRef(&req.Registry); err != nil {
+			return runpodapi.Pod{}, err
+		}
+	}
 	now := s.now()
 	dc, ok := s.place(plan, held(s.st.order, now))
 	if !ok {
@@ -49,7 +54,7 @@ func (s *Simulator) createPod(raw []byte) (runpodapi.Pod, error) {
 	p.cfg.args, p.cfg.command = args, command
 	p.createdAt = now
 	p.system(now, fmt.Sprintf("pod created in %s: %d x %s", dc.ID, plan.units, plan.resource))
-	p.newBoot(now, runpodapi.StatusProvisioning, s.opts)
+	s.bootPod(p, now, runpodapi.StatusProvisioning)
 	s.st.add(p)
 	return p.view(now), nil
 }
@@ -69,7 +74,8 @@ func (s *Simulator) Seed(req runpodapi.CreatePodRequest) (runpodapi.Pod, error) 
 }
 
 // applyTemplate resolves templateId into the body: body fields win, env
-// merges per key, CPU pods do not inherit the persistent mount.
+// merges per key, CPU pods do not inherit the persistent mount; the merged
+// request must still fit runpodapi.MaxRequestBytes.
 func applyTemplate(req *runpodapi.CreatePodRequest) error {
 	if req.TemplateID == "" {
 		return nil
@@ -92,6 +98,10 @@ func applyTemplate(req *runpodapi.CreatePodRequest) error {
 	req.Env = env
 	if req.Mounts == nil && req.Gpu != nil && t.mount != nil {
 		req.Mounts = &runpodapi.Mounts{Persistent: ptr(*t.mount)}
+	}
+	// The live API bounds the request with the template merged in too (API-NOTES).
+	if merged, err := json.Marshal(req); err == nil && len(merged) > runpodapi.MaxRequestBytes {
+		return errTooLarge()
 	}
 	return nil
 }
@@ -129,7 +139,8 @@ func (s *Simulator) newPod(req *runpodapi.CreatePodRequest, plan createPlan, dc 
 		p.cfg.mounts = cloneConfig(podConfig{mounts: *req.Mounts}).mounts
 	}
 	if req.Gpu != nil {
-		p.gpu = &runpodapi.GpuConfig{ID: plan.resource, Count: plan.units}
+		m := s.st.machines.spec(plan.resource, dc.ID)
+		p.gpu = &runpodapi.GpuConfig{ID: plan.resource, Count: plan.units, VcpuCount: plan.units * m.VcpuPerGpu, Memory: plan.units * m.RamPerGpu}
 		p.cuda = ptr(dc.cudaVersion)
 	} else {
 		p.cpu = &runpodapi.CpuConfig{ID: plan.resource, VcpuCount: plan.units, Memory: plan.units * s.st.cat.cpu.ramGbPerVcpu}
@@ -170,7 +181,7 @@ func (s *Simulator) place(plan createPlan, held map[capKey]int) (dataCenter, boo
 	bestFree := -1
 	for _, dc := range s.candidateDCs(plan) {
 		k := capKey{plan.resource, dc.ID}
-		if !s.st.cap.offered(k) || !plan.fits(dc) {
+		if !s.st.cap.offered(k) || !plan.fits(dc) || !s.st.machines.spec(plan.resource, dc.ID).satisfies(plan.minVcpuPerGpu, plan.minRamPerGpu) {
 			continue
 		}
 		free := s.st.cap.free(k, held)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"sync"
 )
 
@@ -37,14 +38,33 @@ func (d *dice) intN(n int) int {
 const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 // podID is 14 lowercase alphanumerics, like RunPod's ("gfj8b292vyg08g").
-func (d *dice) podID() string {
+func (d *dice) podID() string { return d.token(14) }
+
+// token is n lowercase alphanumerics.
+func (d *dice) token(n int) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	b := make([]byte, 14)
+	b := make([]byte, n)
 	for i := range b {
 		b[i] = idAlphabet[d.rng.IntN(len(idAlphabet))]
 	}
 	return string(b)
+}
+
+// accountSeed turns Options.Seed into the seed of the account-object ids.
+const accountSeed = 0x5ec7e75
+
+// newAccountID is a registry credential or account secret id: 8 lowercase
+// alphanumerics like the spec's example ("6n2k8v4d"), unique among both.
+// The lock is held.
+func (s *Simulator) newAccountID() string {
+	for {
+		id := s.ids.token(8)
+		_, reg := s.st.registry(id)
+		if !reg && !slices.ContainsFunc(s.st.secrets, func(a *accountSecret) bool { return a.id == id }) {
+			return id
+		}
+	}
 }
 
 // hex returns n random lowercase hex digits.

@@ -4,8 +4,9 @@
 // It runs in-process (New, NewServer) or as its own process
 // (`runpod-kubelet simulate`, see Main).
 //
-// It owns the simulated account (pods, their lifecycle and logs), the
-// simulated market (GPU types, data centers, one CPU flavor, finite stock),
+// It owns the simulated account (pods, their lifecycle and logs, registry
+// credentials, account secrets), the simulated market (GPU types, data
+// centers and their machines, one CPU flavor, finite stock, private images),
 // rate limits and injected faults. It must not import anything of the
 // kubelet: it knows only the spec and the shared types of package runpodapi.
 //
@@ -13,9 +14,18 @@
 //
 // Routes: GET/POST /v2/pods, GET/PATCH/DELETE /v2/pods/{id},
 // POST /v2/pods/{id}/action, GET /v2/pods/{id}/logs, GET /v2/catalog/gpus,
-// GET /v2/catalog/cpus, GET /v2/catalog/datacenters. Every error is application/problem+json.
-// Create, PATCH and action bodies are validated against the spec's schemas
-// (422 with errors[]), then the handler-layer rules apply (400).
+// GET /v2/catalog/cpus, GET /v2/catalog/datacenters, GET/POST
+// /v2/registries, GET/DELETE /v2/registries/{id}, GET/POST
+// /v2/account/secrets, DELETE /v2/account/secrets/{id}. Every error is
+// application/problem+json. Request bodies are validated against the spec's
+// schemas (422 with errors[]), then the handler-layer rules apply (400).
+//
+// Every request passes, in order: the request counter, the body limit (a
+// body over runpodapi.MaxRequestBytes, 102,400 bytes, by Content-Length or
+// as read, answers 413 "request body exceeds the limit of 102400 bytes"
+// before authentication, so without rate-limit headers; a create with a
+// templateId is measured again with the template merged in), the bearer
+// key (401), faults and rate limits, then the route (404/405).
 //
 // Pods move PROVISIONING → STARTING → RUNNING after Options.ProvisioningDelay
 // and Options.StartingDelay. Status is computed from the clock when asked,
@@ -26,7 +36,13 @@
 // PROVISIONING, STARTING or RUNNING; stop, an exit and an error release them
 // (the spec's stop action "releases GPU/CPU compute while keeping its disk"),
 // so start needs free stock in the pod's data center again (400 otherwise).
-// Delete releases them too. Locked pods refuse stop and restart with 409.
+// Delete releases them too.
+//
+// A locked pod (PATCH {"locked": true}, or SetLocked) answers stop, restart,
+// terminate and DELETE with the live API's 400 {"detail": "Pod is locked"}
+// while actions still lists them (terminate is the DELETE, so it is refused
+// too); start, PATCH and unlocking work. An action the status does not
+// allow stays the 409 it is for any pod.
 //
 // A PATCH that changes the image or the command (args, entrypoint, cmd) of a
 // PROVISIONING, STARTING or RUNNING pod restarts it at once with the new
@@ -42,6 +58,73 @@
 // Capacity is counted per (GPU type, data center) in GPUs, and for the CPU
 // flavor "cpu3c" in vCPUs. The only pod template is BuiltinTemplateID; any
 // other templateId is 404. Network volume ids are not checked.
+//
+// # Machines (a spec addition)
+//
+// Every GPU type's machines give each GPU a number of host vCPUs and GB of
+// host RAM (MachineSpec; DefaultMachines):
+//
+//	RTX 3090, RTX 4090, RTX A5000, RTX A6000            8 vCPUs,  62 GB per GPU
+//	L40S, A100 PCIe, A100 SXM, H100 PCIe               16 vCPUs, 125 GB per GPU
+//	H100 SXM (NVIDIA H100 80GB HBM3)                   24 vCPUs, 251 GB per GPU
+//
+// Options.Machines overrides a type; SetMachine (or POST /_sim/machines)
+// changes a type everywhere or in one data center. A create's
+// gpu.minVcpuCountPerGpu and gpu.minRamPerGpu (integers ≥ 1, spec additions)
+// leave out the data centers whose machines have less; when none is left the
+// answer is the same 400 no-capacity problem as an empty pool. The Pod's gpu
+// block reports vcpuCount = count × vCPUs per GPU and memory = count × RAM
+// per GPU of the machine it was placed on (fixed at create).
+//
+// # Registry credentials and private images
+//
+// POST /v2/registries {name, username, password} answers 201 {id, name}
+// (8-character ids; names need not be unique, the spec gives no conflict
+// answer); username and password are stored and never appear in an answer,
+// an error or a log. GET lists {"registries": […]} in creation order, GET
+// /v2/registries/{id} is one or 404, DELETE is 204, 404 when unknown, and
+// 400 naming the pod while any pod the account holds (none is terminated:
+// deleted pods are gone) has it as its registry. A create or PATCH whose
+// registry names no credential is 400 `registry "<id>": no container
+// registry credential with that id`.
+//
+// A repository ("host[:port]/path", or a Docker Hub name like acme/trainer,
+// which is docker.io/acme/trainer) is private when Options.PrivateImages,
+// SetPrivateImage or POST /_sim/private-images says so, with the username
+// and password its registry accepts; a pod image matches it with any tag or
+// digest. Every other image is public. When a boot needs the image (the
+// pod's host does not hold it yet: its first boot, or a new image) and the
+// image is private, the pod's registry credential must hold exactly that
+// username and password. Otherwise the pull is refused and the container
+// never starts: the pod stays in the phase the boot began in (PROVISIONING
+// after a create, STARTING after start, restart or a PATCH of the image)
+// for good, holding and billing its GPUs as a live pod stuck pulling does,
+// with runtime null, startedAt unset, actions [stop, terminate] and no
+// container lines. Its system log repeats, every pull attempt,
+// "pulling image <image>" and, a provisioning delay later,
+// "pull access denied for <image>: unauthorized"; the next attempt begins
+// 30s after the denial. A PATCH that changes the registry of such a pod
+// tries again at once with the new credential ("retrying image pull:
+// registry credential changed"); stop, a PATCH of the image and delete work
+// as for any pod. A host keeps an image it pulled, so a restart runs it even
+// after the credential is cleared.
+//
+// # Account secrets (a spec addition)
+//
+// GET /v2/account/secrets[?name=] answers {"secrets": [{id, name,
+// description?}]} in creation order (name filters exactly; never values).
+// POST {name, value, description?} (no other field) answers 201 {id, name,
+// description}: 422 when the name breaks runpodapi.ValidSecretName (letters,
+// digits and _.-/, at most 191, not starting with RUNPOD in any case) or the
+// value is empty, 409 when the name is taken. DELETE
+// /v2/account/secrets/{id} is 204, or 404. Rotation is not simulated.
+//
+// When a container boots, every {{ RUNPOD_SECRET_<name> }} in an env value
+// (runpodapi.SecretReference; any blanks inside the braces) becomes that
+// secret's value as stored at that moment; a name with no secret stays
+// literal. Only the container sees it: its program, the wrapper's files and
+// RUNPOD_SIM_* read it, while GET /v2/pods and GET /v2/pods/{id} keep
+// answering the reference.
 //
 // # Listing
 //
@@ -79,7 +162,9 @@
 //
 // At each boot the simulator turns the pod's argv into a timeline of
 // container log lines, an exit time and an exit status, evaluated lazily from
-// the clock like the rest of the lifecycle. argv is entrypoint + cmd when
+// the clock like the rest of the lifecycle. The container's env is the pod's
+// env with account secrets substituted, over HOME=/root, a standard PATH and
+// RunPod's RUNPOD_POD_ID. argv is entrypoint + cmd when
 // entrypoint is set, else cmd alone (the simulated image's ENTRYPOINT is
 // empty). The program starts when the pod reaches RUNNING (the system line
 // "container started"); every line it prints takes 1ms of simulated time, so
@@ -101,7 +186,10 @@
 //
 // SCRIPT holds statements separated by ";", newlines, "&&" and "||" (&& runs
 // the next statement only after status 0, || only after a failure; a skipped
-// statement keeps the status), with # comments and the quoting of args. A
+// statement keeps the status), with # comments and the quoting of args, and
+// $NAME and ${NAME} expanded from the container's env (unset is empty;
+// unquoted, the value is split at blanks, and one holding * ? or [ is not
+// emulated). A
 // statement is one of the programs above, ":", `exit [N]` (ends the program
 // with N mod 256, or with the last status), `trap ACTION SIGNAL…` (when the
 // signals include TERM, SIGTERM or 15: ACTION is a SCRIPT to run on SIGTERM,
@@ -112,7 +200,8 @@
 // stopped, printing that iteration's lines every period. The program's status
 // is its last statement's, or exit's.
 //
-// Any other program, and any script beyond this subset ($ and ` expansions,
+// Any other program, and any script beyond this subset (special parameters
+// such as $? $1 $@, ${NAME…} operators, $( ) and ` substitution,
 // globs, ~, pipes, redirections, & jobs, subshells, braces, if/for/case,
 // assignments, other loop conditions, EXIT traps, nested sh), leaves the
 // command unemulated: it then prints the default output, one line each
@@ -205,8 +294,9 @@
 //
 // # Admin endpoints
 //
-// Under /_sim/, with the same bearer key, not counted, not rate limited, not
-// faulted; for end-to-end tests against a separate process:
+// Under /_sim/, with the same bearer key (and the same body limit), not
+// counted, not rate limited, not faulted; for end-to-end tests against a
+// separate process:
 //
 //	GET    /_sim/counters                requests per route (JSON object)
 //	DELETE /_sim/counters                reset them
@@ -219,4 +309,13 @@
 //	GET    /_sim/capacity?gpuTypeId=&dataCenterId=
 //	POST   /_sim/capacity                {"gpuTypeId":"…","dataCenterId":"…","free":0}
 //	POST   /_sim/seed                    a CreatePodRequest; 201 Pod, bypasses quota and faults
+//	POST   /_sim/pods/{id}/lock          {"locked":true}; 200 Pod (see SetLocked)
+//	GET    /_sim/machines?gpuTypeId=&dataCenterId=
+//	POST   /_sim/machines                {"gpuTypeId":"…","dataCenterId":"…","vcpuPerGpu":16,"ramPerGpu":125}
+//	                                     (no dataCenterId: every data center; see SetMachine)
+//	POST   /_sim/private-images          {"repository":"host/path","username":"…","password":"…"}; 204
+//
+// Tests in-process also have Registries and AccountSecrets (ids and names,
+// never credentials or values), SetLocked, SetMachine, Machine and
+// SetPrivateImage.
 package simulator

@@ -27,7 +27,8 @@ type boot struct {
 	end       time.Duration       // how long after RUNNING the run ends by itself
 	endStatus runpodapi.PodStatus // "" = never; EXITED (the program ended) or ERROR
 	image     string
-	emitted   int // events of this boot already moved to the pod's log history
+	denied    string // the line of a refused pull: the boot stays in its first phase (private_images.go)
+	emitted   int    // events of this boot already moved to the pod's log history
 }
 
 // simEnv is what the simulator-only env vars ask of a run.
@@ -105,6 +106,9 @@ func (b *boot) endAt() time.Time {
 
 // statusAt is the pod status at t according to this boot alone.
 func (b *boot) statusAt(t time.Time) runpodapi.PodStatus {
+	if b.denied != "" {
+		return b.from
+	}
 	switch {
 	case t.Before(b.startingAt()):
 		return runpodapi.StatusProvisioning
@@ -156,6 +160,9 @@ func (b *boot) containerLines(t time.Time) int {
 // the container lines, and, once the run has ended by itself, the wrapper's
 // marker (when wrapped) and the epilogue.
 func (b *boot) visible(t time.Time) int {
+	if b.denied != "" {
+		return b.pullEvents(t)
+	}
 	n := 0
 	for _, e := range b.prologue() {
 		if e.ts.After(t) {
@@ -175,6 +182,9 @@ func (b *boot) visible(t time.Time) int {
 
 // event is the boot's j-th event (0-based); j must be below visible(t).
 func (b *boot) event(j int) logEvent {
+	if b.denied != "" {
+		return b.pullEvent(j)
+	}
 	pro := b.prologue()
 	if j < len(pro) {
 		return pro[j]

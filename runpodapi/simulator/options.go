@@ -20,7 +20,13 @@ type Options struct {
 	// PageSize is how many pods one GET /v2/pods page holds (the live API
 	// paginates; its page size is not documented). 0 means DefaultPageSize.
 	PageSize int
-	Clock    clock.PassiveClock // optional clock for tests; default the real clock
+	// Machines overrides DefaultMachines per GPU type id: the host vCPUs and
+	// GB of RAM per GPU that create filters compare against.
+	Machines map[string]MachineSpec
+	// PrivateImages are the private repositories ("host[:port]/path" or a
+	// Docker Hub name) and the login each one's registry wants (SetPrivateImage).
+	PrivateImages map[string]RegistryLogin
+	Clock         clock.PassiveClock // optional clock for tests; default the real clock
 }
 
 // DefaultOptions are demo-friendly: pods run after ~4s, one log line a

@@ -60,22 +60,38 @@ func (s *Simulator) patchPod(id string, raw []byte) (runpodapi.Pod, error) {
 	if err != nil {
 		return runpodapi.Pod{}, err
 	}
+	if _, ok := patch.has["registry"]; ok {
+		if err := s.st.checkRegistryRef(next.registry); err != nil {
+			return runpodapi.Pod{}, err
+		}
+	}
 	now := s.now()
 	p.settle(now)
 	st := p.status(now)
 	restart := p.holdsCompute(now) && (next.image != p.cfg.image || !next.command.equal(p.cfg.command))
+	// A refused pull tries again with the new credential, as the live retries would.
+	repull := p.boot != nil && p.boot.denied != "" && !samePtr(next.registry, p.cfg.registry)
 	p.cfg = next
 	s.mapPorts(p)
-	if restart {
+	switch {
+	case restart:
 		// A pod still provisioning starts over; a started one restarts like the restart action.
 		from := runpodapi.StatusStarting
 		if st == runpodapi.StatusProvisioning {
 			from = runpodapi.StatusProvisioning
 		}
 		p.system(now, "restarting container: image or command changed")
-		p.newBoot(now, from, s.opts)
+		s.bootPod(p, now, from)
+	case repull:
+		p.system(now, "retrying image pull: registry credential changed")
+		s.bootPod(p, now, st)
 	}
 	return p.view(now), nil
+}
+
+// samePtr reports whether two optional values are both absent or equal.
+func samePtr[T comparable](a, b *T) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
 
 // patchConfig computes the pod's new config, or the 400/404 that forbids it.

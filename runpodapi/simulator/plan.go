@@ -21,6 +21,8 @@ type createPlan struct {
 	allowedCuda     []string // exact CUDA versions; empty = any
 	minCuda         string   // CUDA floor; "" = none
 	globalNetworked bool
+	minVcpuPerGpu   int // machine filters (machines.go); 0 = none
+	minRamPerGpu    int
 }
 
 // fits reports whether dc can host the plan apart from stock: CUDA version
@@ -101,6 +103,7 @@ func planGPU(cat *catalog, req *runpodapi.CreatePodRequest, plan createPlan) (cr
 		return createPlan{}, problemf(http.StatusBadRequest, "gpu.allowedCudaVersions and gpu.minCudaVersion are mutually exclusive")
 	}
 	plan.allowedCuda, plan.minCuda = req.Gpu.AllowedCudaVersions, req.Gpu.MinCudaVersion
+	plan.minVcpuPerGpu, plan.minRamPerGpu = req.Gpu.MinVcpuCountPerGpu, req.Gpu.MinRamPerGpu
 	plan.unitPrice = g.Price.For(plan.cloud)
 	return plan, nil
 }

@@ -41,6 +41,7 @@ type pod struct {
 	sshToken  string      // 8 hex digits of the proxy username
 	globalIP  string      // global-networking address
 
+	pulled     string              // the image the host holds: a boot of another one pulls first
 	boot       *boot               // the current boot; nil once halted
 	halted     runpodapi.PodStatus // EXITED or ERROR once the boot is over
 	firstRunAt *time.Time          // startedAt, once settled
@@ -79,7 +80,7 @@ func (p *pod) startedAt(t time.Time) *time.Time {
 	if p.firstRunAt != nil {
 		return p.firstRunAt
 	}
-	if p.boot != nil {
+	if p.boot != nil && p.boot.denied == "" {
 		if run := p.boot.runningAt(); !run.After(t) {
 			return &run
 		}
@@ -106,14 +107,18 @@ func (p *pod) system(t time.Time, line string) {
 }
 
 // newBoot starts a pass toward RUNNING at t from the given phase, reading the
-// command and the simulator-only env vars as the container would at start.
-func (p *pod) newBoot(t time.Time, from runpodapi.PodStatus, o Options) {
-	env, err := parseSimEnv(p.cfg.env)
+// command and the simulator-only env vars from the container's env as the
+// container would at start; Simulator.bootPod gathers in from the account.
+func (p *pod) newBoot(t time.Time, from runpodapi.PodStatus, o Options, in bootInputs) {
+	env, err := parseSimEnv(in.env)
 	if err != nil {
 		env = simEnv{} // validated on create and PATCH; a bad value only disables it
 	}
-	prog := newProgram(p.cfg, p.id, o.LogInterval, env.logLines)
+	cfg := p.cfg
+	cfg.env = in.env
+	prog := newProgram(cfg, p.id, o.LogInterval, env.logLines)
 	p.boot = newBootAt(t, from, o, p.cfg.image, prog, env)
+	p.boot.denied = in.denied
 	p.halted = ""
 }
 

@@ -43,7 +43,7 @@ func newProgram(cfg podConfig, podID string, interval time.Duration, logLines []
 			in.print(line)
 		}
 	}
-	s, ok := emulated(argv)
+	s, ok := emulated(argv, cfg.env)
 	switch {
 	case !entered:
 		s, ok, in.status = nil, true, 128 // the wrapper gives up before the command
@@ -63,8 +63,8 @@ func newProgram(cfg podConfig, podID string, interval time.Duration, logLines []
 	return p
 }
 
-// emulated is the script argv runs, or false when argv is not emulated.
-func emulated(argv []string) (script, bool) {
+// emulated is the script argv runs with env, or false when argv is not emulated.
+func emulated(argv []string, env map[string]string) (script, bool) {
 	if len(argv) == 0 {
 		return nil, false
 	}
@@ -72,7 +72,7 @@ func emulated(argv []string) (script, bool) {
 	case slices.Contains(programs, name):
 		return script{{cmds: []statement{{argv: argv}}}}, true
 	case (name == "sh" || name == "bash") && len(argv) >= 3 && argv[1] == "-c":
-		s, err := parseScript(argv[2])
+		s, err := parseScript(argv[2], env)
 		return s, err == nil
 	}
 	return nil, false

@@ -36,15 +36,16 @@ func splitWords(s string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, w)
+		out = append(out, w...)
 	}
 }
 
-// lexScript tokenizes an sh -c script. Anything beyond the emulated subset
-// (expansions, globs, pipes, redirections, subshells, background jobs) is
+// lexScript tokenizes an sh -c script, expanding $NAME and ${NAME} from env
+// (script_expand.go). Anything else beyond the emulated subset (other
+// expansions, globs, pipes, redirections, subshells, background jobs) is
 // errUnsupported.
-func lexScript(src string) ([]token, error) {
-	l := lexer{src: src, shell: true}
+func lexScript(src string, env map[string]string) ([]token, error) {
+	l := lexer{src: src, shell: true, env: env}
 	var out []token
 	for {
 		l.skipBlanks()
@@ -66,11 +67,13 @@ func lexScript(src string) ([]token, error) {
 		case strings.IndexByte(";&|<>()", c) >= 0:
 			return nil, errUnsupported
 		default:
-			w, quoted, err := l.word()
+			fields, quoted, err := l.word()
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, token{word: w, quoted: quoted})
+			for _, w := range fields {
+				out = append(out, token{word: w, quoted: quoted})
+			}
 		}
 	}
 }
@@ -78,7 +81,8 @@ func lexScript(src string) ([]token, error) {
 type lexer struct {
 	src   string
 	i     int
-	shell bool // script mode: operators end words, expansions are unsupported
+	shell bool              // script mode: operators end words, $ expands
+	env   map[string]string // what $NAME expands to (script mode)
 }
 
 func (l *lexer) peek(n int) byte {
@@ -103,50 +107,67 @@ func (l *lexer) skipBlanks() {
 	}
 }
 
-// word reads one word at l.i, removing its quotes.
-func (l *lexer) word() (string, bool, error) {
-	var b strings.Builder
+// word reads one word at l.i, removing its quotes. An unquoted expansion
+// splits it into fields (or leaves none), so it returns the fields; quoted
+// says some of it was quoted or expanded, so it is never a keyword.
+func (l *lexer) word() ([]string, bool, error) {
+	var f fields
 	quoted := false
 	for l.i < len(l.src) {
 		c := l.src[l.i]
 		switch {
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			return b.String(), quoted, nil
+			return f.done(), quoted, nil
 		case l.shell && strings.IndexByte(";&|<>()", c) >= 0:
-			return b.String(), quoted, nil
+			return f.done(), quoted, nil
 		case c == '\'':
 			end := strings.IndexByte(l.src[l.i+1:], '\'')
 			if end < 0 {
-				return "", false, errUnterminated
+				return nil, false, errUnterminated
 			}
-			b.WriteString(l.src[l.i+1 : l.i+1+end])
+			f.quoted(l.src[l.i+1 : l.i+1+end])
 			l.i += end + 2
 			quoted = true
 		case c == '"':
+			var b strings.Builder
 			if err := l.doubleQuoted(&b); err != nil {
-				return "", false, err
+				return nil, false, err
 			}
+			f.quoted(b.String())
 			quoted = true
 		case c == '\\':
 			quoted = true
 			switch next := l.peek(1); {
 			case l.i+1 >= len(l.src):
-				b.WriteByte('\\')
+				f.literal('\\')
 				l.i++
 			case next == '\n':
 				l.i += 2
 			default:
-				b.WriteByte(next)
+				f.literal(next)
 				l.i += 2
 			}
-		case l.shell && (strings.IndexByte("$`*?[", c) >= 0 || (c == '~' && b.Len() == 0 && !quoted)):
-			return "", false, errUnsupported
+		case l.shell && c == '$':
+			v, expanded, err := l.dollar()
+			if err != nil {
+				return nil, false, err
+			}
+			if !expanded {
+				f.literal('$')
+				continue
+			}
+			if err := f.unquoted(v); err != nil {
+				return nil, false, err
+			}
+			quoted = true
+		case l.shell && (strings.IndexByte("`*?[", c) >= 0 || (c == '~' && f.empty() && !quoted)):
+			return nil, false, errUnsupported
 		default:
-			b.WriteByte(c)
+			f.literal(c)
 			l.i++
 		}
 	}
-	return b.String(), quoted, nil
+	return f.done(), quoted, nil
 }
 
 // doubleQuoted reads "…" at l.i into b.
@@ -162,7 +183,16 @@ func (l *lexer) doubleQuoted(b *strings.Builder) error {
 				b.WriteByte(next)
 			}
 			l.i += 2
-		case l.shell && (c == '$' || c == '`'):
+		case l.shell && c == '$':
+			v, expanded, err := l.dollar()
+			if err != nil {
+				return err
+			}
+			if !expanded {
+				v = "$"
+			}
+			b.WriteString(v)
+		case l.shell && c == '`':
 			return errUnsupported
 		default:
 			b.WriteByte(c)

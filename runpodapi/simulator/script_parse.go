@@ -43,14 +43,14 @@ var (
 	otherSignals = []string{"INT", "SIGINT", "2", "HUP", "SIGHUP", "1", "QUIT", "SIGQUIT", "3", "USR1", "SIGUSR1", "USR2", "SIGUSR2"}
 )
 
-// parseScript parses an sh -c script of the emulated subset (doc.go); any
-// other script is errUnsupported.
-func parseScript(src string) (script, error) {
-	toks, err := lexScript(src)
+// parseScript parses an sh -c script of the emulated subset (doc.go),
+// expanding $NAME from env; any other script is errUnsupported.
+func parseScript(src string, env map[string]string) (script, error) {
+	toks, err := lexScript(src, env)
 	if err != nil {
 		return nil, err
 	}
-	p := parser{toks: toks}
+	p := parser{toks: toks, env: env}
 	s, err := p.list()
 	if err != nil {
 		return nil, err
@@ -64,6 +64,7 @@ func parseScript(src string) (script, error) {
 type parser struct {
 	toks []token
 	i    int
+	env  map[string]string // for trap handlers, which are scripts too
 }
 
 func (p *parser) at() (token, bool) {
@@ -138,7 +139,7 @@ func (p *parser) command() (statement, error) {
 	c := statement{argv: argv}
 	switch name := argv[0]; {
 	case name == "trap":
-		trap, err := parseTrap(argv[1:])
+		trap, err := parseTrap(argv[1:], p.env)
 		if err != nil {
 			return statement{}, err
 		}
@@ -174,7 +175,7 @@ func (p *parser) while() (statement, error) {
 
 // parseTrap reads `ACTION SIGNAL…`. A trap without TERM is kept as a no-op;
 // EXIT traps and unknown signals are errUnsupported.
-func parseTrap(args []string) (*trapSpec, error) {
+func parseTrap(args []string, env map[string]string) (*trapSpec, error) {
 	if len(args) < 2 {
 		return nil, errUnsupported
 	}
@@ -194,7 +195,7 @@ func parseTrap(args []string) (*trapSpec, error) {
 	case "":
 		spec.ignore = true
 	default:
-		h, err := parseScript(action)
+		h, err := parseScript(action, env)
 		if err != nil {
 			return nil, err
 		}

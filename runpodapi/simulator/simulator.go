@@ -14,6 +14,7 @@ type Simulator struct {
 	schemas  requestSchemas
 	mux      *http.ServeMux
 	dice     *dice
+	ids      *dice // registry and secret ids: their own draws leave pod ids as they were
 	limiter  *rateLimiter
 	faults   *faultState
 	counters *counters
@@ -44,7 +45,8 @@ func New(opts Options) *Simulator {
 		limiter:  newRateLimiter(opts.Quota),
 		faults:   &faultState{},
 		counters: newCounters(),
-		st:       newStore(),
+		st:       newStore(opts),
+		ids:      newDice(opts.Seed ^ accountSeed),
 		done:     make(chan struct{}),
 	}
 	s.routes()
@@ -80,6 +82,10 @@ func (s *Simulator) routes() {
 		{"/v2/catalog/gpus", map[string]http.HandlerFunc{http.MethodGet: s.handleListGpus}},
 		{"/v2/catalog/cpus", map[string]http.HandlerFunc{http.MethodGet: s.handleListCpus}},
 		{"/v2/catalog/datacenters", map[string]http.HandlerFunc{http.MethodGet: s.handleListDataCenters}},
+		{"/v2/registries", map[string]http.HandlerFunc{http.MethodGet: s.handleListRegistries, http.MethodPost: s.handleCreateRegistry}},
+		{"/v2/registries/{id}", map[string]http.HandlerFunc{http.MethodGet: s.handleGetRegistry, http.MethodDelete: s.handleDeleteRegistry}},
+		{"/v2/account/secrets", map[string]http.HandlerFunc{http.MethodGet: s.handleListAccountSecrets, http.MethodPost: s.handleCreateAccountSecret}},
+		{"/v2/account/secrets/{id}", map[string]http.HandlerFunc{http.MethodDelete: s.handleDeleteAccountSecret}},
 	} {
 		s.mux.Handle(rt.pattern, s.api(rt))
 	}
@@ -88,12 +94,12 @@ func (s *Simulator) routes() {
 }
 
 // api wraps a route in the gateway every public request passes: counting,
-// authentication, faults, rate limits, and 404/405 problems.
+// the body limit, authentication, faults, rate limits, and 404/405 problems.
 func (s *Simulator) api(rt apiRoute) http.Handler {
 	allow := allowHeader(rt.methods)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.counters.add(r.Method + " " + rt.pattern)
-		if !s.authorize(w, r) {
+		if !limitBody(w, r) || !s.authorize(w, r) {
 			return
 		}
 		if !s.gateway(w, r) {

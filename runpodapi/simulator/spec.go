@@ -52,10 +52,12 @@ func compileSchemas(parsed any, names ...string) (map[string]*jsonschema.Schema,
 // requestSchemas are the request bodies the simulator validates, and the
 // parsed document they come from (for error messages).
 type requestSchemas struct {
-	doc    any
-	create *jsonschema.Schema
-	update *jsonschema.Schema
-	action *jsonschema.Schema
+	doc            any
+	create         *jsonschema.Schema
+	update         *jsonschema.Schema
+	action         *jsonschema.Schema
+	createRegistry *jsonschema.Schema
+	createSecret   *jsonschema.Schema
 }
 
 // compileRequestSchemas compiles them from the embedded spec with the
@@ -65,9 +67,12 @@ func compileRequestSchemas() (requestSchemas, error) {
 	if err != nil {
 		return requestSchemas{}, err
 	}
-	m, err := compileSchemas(doc, "CreatePodRequest", "UpdatePodRequest", "PodActionRequest")
+	m, err := compileSchemas(doc, "CreatePodRequest", "UpdatePodRequest", "PodActionRequest", "CreateRegistryRequest", "CreateAccountSecretRequest")
 	if err != nil {
 		return requestSchemas{}, err
 	}
-	return requestSchemas{doc: doc, create: m["CreatePodRequest"], update: m["UpdatePodRequest"], action: m["PodActionRequest"]}, nil
+	return requestSchemas{
+		doc: doc, create: m["CreatePodRequest"], update: m["UpdatePodRequest"], action: m["PodActionRequest"],
+		createRegistry: m["CreateRegistryRequest"], createSecret: m["CreateAccountSecretRequest"],
+	}, nil
 }

@@ -9,22 +9,36 @@ import (
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
-// store is the simulated account: its pods and the market's capacity. The
-// Simulator's mutex guards it; its methods assume the lock is held.
+// store is the simulated account and market: pods, registry credentials,
+// account secrets, the capacity and machines of the market and the private
+// images of the registries. The Simulator's mutex guards it; its methods
+// assume the lock is held.
 type store struct {
-	cat   catalog
-	cap   capacity
-	pods  map[string]*pod
-	order []*pod // creation order, which is the order GET /v2/pods lists
-	seq   uint64 // the last pod's place in order; cursors name a place
+	cat      catalog
+	cap      capacity
+	machines machines
+	pods     map[string]*pod
+	order    []*pod // creation order, which is the order GET /v2/pods lists
+	seq      uint64 // the last pod's place in order; cursors name a place
 	// removedLogs keeps the container lines of deleted pods, for tests
 	// (RunPod's API serves none once a pod is gone).
 	removedLogs map[string][]string
+
+	registries []*registryCred          // creation order
+	secrets    []*accountSecret         // creation order
+	private    map[string]RegistryLogin // imageRepository → the login its registry wants
 }
 
-func newStore() *store {
+func newStore(o Options) *store {
 	cat := builtinCatalog()
-	return &store{cat: cat, cap: newCapacity(cat.offers), pods: make(map[string]*pod)}
+	st := &store{
+		cat: cat, cap: newCapacity(cat.offers), machines: newMachines(o.Machines),
+		pods: make(map[string]*pod), private: map[string]RegistryLogin{},
+	}
+	for repo, login := range o.PrivateImages {
+		st.private[imageRepository(repo)] = login
+	}
+	return st
 }
 
 func (s *store) add(p *pod) {
@@ -108,7 +122,7 @@ func (s *Simulator) SetStatus(id string, st runpodapi.PodStatus) error {
 		p.halt(now, st, "container failed")
 	case runpodapi.StatusProvisioning, runpodapi.StatusStarting, runpodapi.StatusRunning:
 		p.settle(now)
-		p.newBoot(now, st, s.opts)
+		s.bootPod(p, now, st)
 	case runpodapi.StatusTerminated:
 		s.st.remove(id, now)
 	default:
@@ -131,8 +145,8 @@ func (s *Simulator) applyAction(id string, a runpodapi.PodAction) (view runpodap
 	if !slices.Contains(actionsFor(st), a) {
 		return runpodapi.Pod{}, false, problemf(http.StatusConflict, "action %q is not valid for a pod in status %s; valid actions: %v", a, st, actionsFor(st))
 	}
-	if p.cfg.locked && (a == runpodapi.ActionStop || a == runpodapi.ActionRestart) {
-		return runpodapi.Pod{}, false, problemf(http.StatusConflict, "pod is locked; unlock it with PATCH {\"locked\": false} before %s", a)
+	if p.cfg.locked && a != runpodapi.ActionStart {
+		return runpodapi.Pod{}, false, errLocked() // terminate is the DELETE, which a lock refuses too
 	}
 	switch a {
 	case runpodapi.ActionTerminate:
@@ -142,7 +156,7 @@ func (s *Simulator) applyAction(id string, a runpodapi.PodAction) (view runpodap
 		p.stop(now)
 	case runpodapi.ActionRestart:
 		p.system(now, "restarting container")
-		p.newBoot(now, runpodapi.StatusStarting, s.opts)
+		s.bootPod(p, now, runpodapi.StatusStarting)
 	case runpodapi.ActionStart:
 		// The pod resumes on its host, so its GPUs must be free there again.
 		res, units := p.resource()
@@ -150,7 +164,7 @@ func (s *Simulator) applyAction(id string, a runpodapi.PodAction) (view runpodap
 			return runpodapi.Pod{}, false, errNoCapacity()
 		}
 		p.system(now, "starting container")
-		p.newBoot(now, runpodapi.StatusStarting, s.opts)
+		s.bootPod(p, now, runpodapi.StatusStarting)
 	}
 	return p.view(now), false, nil
 }
@@ -159,9 +173,14 @@ func (s *Simulator) applyAction(id string, a runpodapi.PodAction) (view runpodap
 func (s *Simulator) deletePod(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.st.remove(id, s.now()) {
+	p, ok := s.st.pods[id]
+	switch {
+	case !ok:
 		return errPodNotFound()
+	case p.cfg.locked:
+		return errLocked()
 	}
+	s.st.remove(id, s.now())
 	return nil
 }
 

@@ -237,17 +237,6 @@ func TestStopReleasesComputeAndStartNeedsIt(t *testing.T) {
 	wantStatus(t, call(t, sim, http.MethodPost, "/v2/pods/"+id+"/action", map[string]string{"action": "start"}), 200)
 }
 
-func TestLockedPodRefusesStop(t *testing.T) {
-	sim, clock := newTestSim(t, nil)
-	id := mustSeed(t, sim, gpuRequest("a", rtx4090, 1)).ID
-	clock.Step(20 * time.Second)
-	wantStatus(t, call(t, sim, http.MethodPatch, "/v2/pods/"+id, map[string]bool{"locked": true}), 200)
-	for _, a := range []string{"stop", "restart"} {
-		problemOf(t, call(t, sim, http.MethodPost, "/v2/pods/"+id+"/action", map[string]string{"action": a}), 409)
-	}
-	wantStatus(t, call(t, sim, http.MethodPost, "/v2/pods/"+id+"/action", map[string]string{"action": "terminate"}), 204)
-}
-
 func TestSetStatus(t *testing.T) {
 	sim, _ := newTestSim(t, nil)
 	id := mustSeed(t, sim, gpuRequest("a", rtx4090, 1)).ID

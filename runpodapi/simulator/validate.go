@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -15,21 +14,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
-
-// maxBodyBytes bounds request bodies; RunPod bodies are small.
-const maxBodyBytes = 1 << 20
-
-// readBody reads a request body of bounded size.
-func readBody(r *http.Request) ([]byte, error) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	if err != nil {
-		return nil, problemf(http.StatusBadRequest, "read request body: %v", err)
-	}
-	if len(raw) > maxBodyBytes {
-		return nil, problemf(http.StatusBadRequest, "request body exceeds %d bytes", maxBodyBytes)
-	}
-	return raw, nil
-}
 
 // validateJSON checks raw against sch: 400 if it is not JSON, 422 with one
 // message per violation if it does not validate.

@@ -101,6 +101,7 @@ func TestTemplateResolution(t *testing.T) {
 
 func TestPatchPod(t *testing.T) {
 	sim, _ := newTestSim(t, nil)
+	reg, other := mustRegistry(t, sim, "reg", "u", "p"), mustRegistry(t, sim, "other", "u", "p")
 	for _, tc := range []struct {
 		name   string
 		body   string
@@ -114,6 +115,8 @@ func TestPatchPod(t *testing.T) {
 		{"ports emptied", `{"ports":[]}`, 200, func(p runpodapi.Pod) bool { return len(p.Ports) == 0 && p.Ports != nil }, ""},
 		{"ports added", `{"ports":["22/tcp","9000/tcp"]}`, 200, func(p runpodapi.Pod) bool { return len(p.Ports) == 2 }, ""},
 		{"registry cleared", `{"registry":null}`, 200, func(p runpodapi.Pod) bool { return p.Registry == nil }, ""},
+		{"registry changed", `{"registry":"` + other + `"}`, 200, func(p runpodapi.Pod) bool { return p.Registry != nil && *p.Registry == other }, ""},
+		{"registry unknown", `{"registry":"nope"}`, 400, nil, `registry "nope": no container registry credential`},
 		{"locked", `{"locked":true}`, 200, func(p runpodapi.Pod) bool { return p.Locked }, ""},
 		{"mount path", `{"mounts":{"persistent":{"size":30,"path":"/data"}}}`, 200, func(p runpodapi.Pod) bool {
 			return p.Mounts.Persistent.Path == "/data" && p.Mounts.Persistent.Size == 30
@@ -128,7 +131,7 @@ func TestPatchPod(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := gpuRequest("a", rtx4090, 1)
-			req.Image, req.Env, req.Ports, req.Registry = "busybox", map[string]string{"A": "1"}, []string{"8888/http"}, "reg-1"
+			req.Image, req.Env, req.Ports, req.Registry = "busybox", map[string]string{"A": "1"}, []string{"8888/http"}, reg
 			req.Mounts = &runpodapi.Mounts{Persistent: &runpodapi.PersistentMount{Size: 20, Path: "/workspace"}}
 			id := mustSeed(t, sim, req).ID
 			rec := call(t, sim, http.MethodPatch, "/v2/pods/"+id, tc.body)
