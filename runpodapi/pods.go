@@ -48,7 +48,8 @@ func (c *Client) UpdatePod(ctx context.Context, id string, req UpdatePodRequest)
 }
 
 // DeletePod terminates a pod (DELETE /v2/pods/{id}); billing stops.
-// errors.Is(err, ErrNotFound) means it was already gone.
+// errors.Is(err, ErrNotFound) means it was already gone, ErrLocked that
+// someone locked it (RunPod refuses until it is unlocked).
 func (c *Client) DeletePod(ctx context.Context, id string) error {
 	return c.do(ctx, call{op: "delete pod " + id, method: http.MethodDelete, route: "DELETE /v2/pods/{id}",
 		path: "/v2/pods/" + url.PathEscape(id), want: http.StatusNoContent})
@@ -56,7 +57,8 @@ func (c *Client) DeletePod(ctx context.Context, id string) error {
 
 // PodAction triggers start, stop or restart (POST /v2/pods/{id}/action) and
 // returns the updated pod. Terminate answers 204: the pod is nil then.
-// errors.Is(err, ErrConflict) when the action is not valid in the pod's status.
+// errors.Is(err, ErrConflict) when the action is not valid in the pod's
+// status, ErrLocked when a locked pod is asked to stop or restart.
 func (c *Client) PodAction(ctx context.Context, id string, action PodAction) (*Pod, error) {
 	cl := call{op: string(action) + " pod " + id, method: http.MethodPost, route: "POST /v2/pods/{id}/action",
 		path: "/v2/pods/" + url.PathEscape(id) + "/action", body: PodActionRequest{Action: action}}

@@ -92,6 +92,7 @@ func TestJobsEndWithTheirExitCode(t *testing.T) {
 	e.startKubelet("replica-a")
 	e.waitNodeReady()
 	image := imageRegistry(t, []string{"sh", "-c"}, []string{"echo report from the image; exit 0"})
+	e.sim.SetPrivateImage(strings.TrimSuffix(image, ":1"), "puller", "s3cret") // RunPod pulls it only with the credential
 	auth, _ := json.Marshal(map[string]any{"auths": map[string]any{strings.Split(image, "/")[0]: map[string]string{"username": "puller", "password": "s3cret"}}})
 	if _, err := e.kube.CoreV1().Secrets(ns).Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "regcred"},
 		Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{corev1.DockerConfigJsonKey: auth}}, metav1.CreateOptions{}); err != nil {
@@ -193,6 +194,9 @@ func TestFilesUpdatesAndGracefulStop(t *testing.T) {
 		logs := e.c.Kubectl(t, "logs", "server")
 		return strings.Contains(logs, "/srv/app") && strings.Contains(logs, "threads = 4") && strings.Contains(logs, "t0k3n"), logs
 	})
+	if body := plRawList(t, e); strings.Contains(body, "t0k3n") {
+		t.Error("GET /v2/pods shows the Secret file's content; it must travel as an account secret")
+	}
 
 	// A new image: RunPod restarts the pod with it; the status follows RunPod.
 	e.c.Kubectl(t, "set", "image", "pod/server", "main=busybox:1.37")
