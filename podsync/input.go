@@ -28,6 +28,17 @@ func (p *Provider) planInput(ctx context.Context, pod *corev1.Pod) (policy.Input
 			in.StoredPod = stored
 		}
 	}
+	if in.StoredPod == nil { // the stored env says which values came from Secrets: ask the API server
+		stored, err := p.kube.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
+		switch {
+		case err == nil && stored.UID == pod.UID:
+			in.StoredPod = stored
+		case err == nil:
+			return in, fmt.Errorf("read pod %s/%s as stored: it was replaced (UID %s)", pod.Namespace, pod.Name, stored.UID)
+		default: // without it a Secret's value could travel as plain env
+			return in, fmt.Errorf("read pod %s/%s as stored, to keep its Secret values secret: %w", pod.Namespace, pod.Name, err)
+		}
+	}
 	if services != nil {
 		list, err := services.List(labels.Everything())
 		if err == nil {
