@@ -3,11 +3,11 @@ package app
 import (
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/runpod-kubelet/runpod-kubelet/podsync"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -19,6 +19,7 @@ type Metrics struct {
 	runpodCalls    *prometheus.CounterVec
 	runpodDuration *prometheus.HistogramVec
 	leader         prometheus.Gauge
+	spendCap       prometheus.Gauge
 
 	pods *podMetrics
 
@@ -48,8 +49,16 @@ func newMetrics() *Metrics {
 		Name: "runpod_kubelet_runpod_ratelimit_remaining",
 		Help: "Requests left in the tightest RunPod rate-limit window (-1 until known).",
 	}, m.remaining)
+	share := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "runpod_kubelet_runpod_ratelimit_remaining_ratio",
+		Help: "Smallest share (0-1) of a RunPod rate-limit window's quota left (-1 until known).",
+	}, m.remainingShare)
+	m.spendCap = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "runpod_kubelet_hourly_spend_cap_usd",
+		Help: "MAX_HOURLY_SPEND, the node's $/h cap; 0 = no cap.",
+	})
 	m.pods = newPodMetrics(reg)
-	reg.MustRegister(m.runpodCalls, m.runpodDuration, m.leader, remaining,
+	reg.MustRegister(m.runpodCalls, m.runpodDuration, m.leader, remaining, share, m.spendCap,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -75,6 +84,19 @@ func (m *Metrics) remaining() float64 {
 	return float64(f().Remaining())
 }
 
+func (m *Metrics) remainingShare() float64 {
+	m.mu.Lock()
+	f := m.budget
+	m.mu.Unlock()
+	if f == nil {
+		return -1
+	}
+	return f().RemainingShare()
+}
+
+// setSpendCap publishes MAX_HOURLY_SPEND beside the spend, for alerts.
+func (m *Metrics) setSpendCap(usd float64) { m.spendCap.Set(usd) }
+
 func (m *Metrics) setLeader(on bool) {
 	if on {
 		m.leader.Set(1)
@@ -90,6 +112,8 @@ type podMetrics struct {
 	byStatus *prometheus.GaugeVec
 	spend    prometheus.Gauge
 	round    prometheus.Histogram
+	waiting  *prometheus.GaugeVec
+	listedAt prometheus.Gauge
 }
 
 func newPodMetrics(reg prometheus.Registerer) *podMetrics {
@@ -111,18 +135,33 @@ func newPodMetrics(reg prometheus.Registerer) *podMetrics {
 			Help:    "Duration of one reconcile round (one RunPod list plus the work it triggers).",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 		}),
+		waiting: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "runpod_kubelet_pods_waiting",
+			Help: "Pods held back from RunPod by reason (RunPodNoCapacity, SpendCapReached, RunPodCreateError, ...), as of the last round.",
+		}, []string{"reason"}),
+		listedAt: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "runpod_kubelet_last_listing_timestamp_seconds",
+			Help: "Unix time of the latest RunPod listing every pod status comes from; now minus this is the status age.",
+		}),
 	}
-	reg.MustRegister(m.ops, m.byStatus, m.spend, m.round)
+	reg.MustRegister(m.ops, m.byStatus, m.spend, m.round, m.waiting, m.listedAt)
 	return m
 }
 
 func (m *podMetrics) Count(op string) { m.ops.WithLabelValues(op).Inc() }
 
-func (m *podMetrics) RoundDone(d time.Duration, byStatus map[string]int, usd float64) {
-	m.round.Observe(d.Seconds())
-	m.spend.Set(usd)
+func (m *podMetrics) RoundDone(f podsync.RoundFigures) {
+	m.round.Observe(f.Took.Seconds())
+	m.spend.Set(f.HourlyUSD)
+	if !f.ListedAt.IsZero() {
+		m.listedAt.Set(float64(f.ListedAt.UnixMilli()) / 1000)
+	}
 	for _, st := range []runpodapi.PodStatus{runpodapi.StatusProvisioning, runpodapi.StatusStarting,
 		runpodapi.StatusRunning, runpodapi.StatusExited, runpodapi.StatusError} {
-		m.byStatus.WithLabelValues(string(st)).Set(float64(byStatus[string(st)]))
+		m.byStatus.WithLabelValues(string(st)).Set(float64(f.ByStatus[string(st)]))
+	}
+	for _, r := range []string{podsync.ReasonNoCapacity, podsync.ReasonSpendCap, podsync.ReasonCreateErr,
+		podsync.ReasonRefused, podsync.ReasonHandover} {
+		m.waiting.WithLabelValues(r).Set(float64(f.Waiting[r]))
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/runpod-kubelet/runpod-kubelet/podsync"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -16,10 +17,12 @@ func TestMetricsExposition(t *testing.T) {
 	m.observeRunPod(runpodapi.CallResult{Route: "GET /v2/pods", Status: 200, Duration: 20 * time.Millisecond})
 	m.observeRunPod(runpodapi.CallResult{Route: "POST /v2/pods", Status: 0, Duration: time.Second})
 	m.pods.Count("create")
-	m.pods.RoundDone(30*time.Millisecond, map[string]int{"RUNNING": 3}, 2.07)
+	m.pods.RoundDone(podsync.RoundFigures{Took: 30 * time.Millisecond, ListedAt: time.Unix(1764633600, 500e6),
+		ByStatus: map[string]int{"RUNNING": 3}, HourlyUSD: 2.07, Waiting: map[string]int{podsync.ReasonNoCapacity: 2}})
 	m.setLeader(true)
+	m.setSpendCap(12.5)
 	m.watchBudget(func() runpodapi.Budget {
-		return runpodapi.Budget{Windows: []runpodapi.RateWindow{{Name: "minute", Remaining: 41}}}
+		return runpodapi.Budget{Windows: []runpodapi.RateWindow{{Name: "minute", Quota: 60, Remaining: 41}, {Name: "hour", Quota: 3000, Remaining: 300}}}
 	})
 
 	rec := httptest.NewRecorder()
@@ -35,6 +38,11 @@ func TestMetricsExposition(t *testing.T) {
 		`runpod_kubelet_reconcile_duration_seconds_count 1`,
 		`runpod_kubelet_runpod_ratelimit_remaining 41`,
 		`runpod_kubelet_leader 1`,
+		`runpod_kubelet_runpod_ratelimit_remaining_ratio 0.1`,
+		`runpod_kubelet_hourly_spend_cap_usd 12.5`,
+		`runpod_kubelet_pods_waiting{reason="RunPodNoCapacity"} 2`,
+		`runpod_kubelet_pods_waiting{reason="SpendCapReached"} 0`,
+		`runpod_kubelet_last_listing_timestamp_seconds 1.7646336005e+09`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -90,6 +90,7 @@ func newElector(cfg *Config, kube kubernetes.Interface, rp *runpodapi.Client, lo
 func startKubelet(lc fx.Lifecycle, sd fx.Shutdowner, cfg *Config, rp *runpodapi.Client, log *slog.Logger,
 	m *Metrics, health *HealthServer, el *elector, t *term, clk clock.WithTicker) {
 	m.watchBudget(rp.Budget)
+	m.setSpendCap(cfg.MaxHourlySpend)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	lost := func() {

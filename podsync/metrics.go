@@ -16,14 +16,22 @@ const (
 // Observer receives podsync's figures for /metrics. Methods must be cheap and
 // must not block; they are called outside the tracker lock.
 type Observer interface {
-	// RoundDone reports one reconcile round: its duration, this node's RunPod
-	// pods by status and their $/h.
-	RoundDone(d time.Duration, byStatus map[string]int, hourlyUSD float64)
+	// RoundDone reports one reconcile round's figures.
+	RoundDone(RoundFigures)
 	// Count adds one to an operation counter (Op*).
 	Count(op string)
 }
 
 type nopObserver struct{}
 
-func (nopObserver) RoundDone(time.Duration, map[string]int, float64) {}
-func (nopObserver) Count(string)                                     {}
+func (nopObserver) RoundDone(RoundFigures) {}
+func (nopObserver) Count(string)           {}
+
+// RoundFigures are what one reconcile round saw.
+type RoundFigures struct {
+	Took      time.Duration  // the round's duration
+	ListedAt  time.Time      // when its listing was taken: how fresh every status is
+	ByStatus  map[string]int // this node's RunPod pods by RunPod status
+	HourlyUSD float64        // what they bill
+	Waiting   map[string]int // pods held back from RunPod, by waiting reason (Reason*)
+}

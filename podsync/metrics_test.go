@@ -3,7 +3,6 @@ package podsync
 import (
 	"sync"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -14,6 +13,7 @@ type recordingObserver struct {
 	rounds   int
 	byStatus map[string]int
 	usd      float64
+	waiting  map[string]int
 }
 
 func (o *recordingObserver) Count(op string) {
@@ -22,11 +22,11 @@ func (o *recordingObserver) Count(op string) {
 	o.ops[op]++
 }
 
-func (o *recordingObserver) RoundDone(_ time.Duration, byStatus map[string]int, usd float64) {
+func (o *recordingObserver) RoundDone(f RoundFigures) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.rounds++
-	o.byStatus, o.usd = byStatus, usd
+	o.byStatus, o.usd, o.waiting = f.ByStatus, f.HourlyUSD, f.Waiting
 }
 
 func (o *recordingObserver) snapshot() (map[string]int, map[string]int, float64) {
@@ -53,6 +53,12 @@ func TestMetricsFollowTheLifecycle(t *testing.T) {
 	ops, byStatus, usd := obs.snapshot()
 	if ops[OpCreate] != 1 || ops[OpRefuse] != 1 || byStatus["RUNNING"] != 1 || usd <= 0 {
 		t.Fatalf("ops %v, by status %v, $%.2f/h; want one create, one refusal, one RUNNING pod billing", ops, byStatus, usd)
+	}
+	obs.mu.Lock()
+	waiting := obs.waiting
+	obs.mu.Unlock()
+	if waiting[ReasonRefused] != 1 || len(waiting) != 1 {
+		t.Errorf("waiting %v, want the refused pod alone", waiting)
 	}
 	if err := r.p.DeletePod(r.ctx, forceDeleted(pod)); err != nil {
 		t.Fatal(err)

@@ -281,7 +281,15 @@ func (p *Provider) reportSpend(l *listing, took time.Duration) {
 			byStatus[string(rp.Status)]++
 		}
 	}
-	p.metrics.RoundDone(took, byStatus, total)
+	waiting := map[string]int{}
+	p.tr.with(func(m map[string]*tracked) {
+		for _, t := range m {
+			if t.waiting != nil && t.runpodID == "" && !t.deleted && !t.terminal {
+				waiting[t.waiting.Reason]++
+			}
+		}
+	})
+	p.metrics.RoundDone(RoundFigures{Took: took, ListedAt: l.at, ByStatus: byStatus, HourlyUSD: total, Waiting: waiting})
 	if p.health != nil {
 		p.health.ReportSpend(total, n)
 	}

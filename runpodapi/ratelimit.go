@@ -41,6 +41,21 @@ func (b Budget) Remaining() int {
 	return min
 }
 
+// RemainingShare is the smallest share of a window's quota left, 0 to 1,
+// or -1 when unknown.
+func (b Budget) RemainingShare() float64 {
+	share := -1.0
+	for _, w := range b.Windows {
+		if w.Quota <= 0 {
+			continue
+		}
+		if s := float64(w.Remaining) / float64(w.Quota); share < 0 || s < share {
+			share = s
+		}
+	}
+	return share
+}
+
 // SafeInterval is the shortest interval between rounds of callsPerRound
 // requests that keeps every window from running dry before it resets, given
 // the budget as of now. It is 0 when the budget is unknown or ample.
