@@ -103,6 +103,8 @@ func TestChartMatchesKustomizeObjects(t *testing.T) {
 	}{
 		{"kustomize/base", nil},
 		{"kustomize/overlays/ha", []string{"replicaCount=2"}},
+		{"kustomize/overlays/monitoring", []string{"metrics.serviceMonitor.enabled=true",
+			"metrics.prometheusRule.enabled=true", "metrics.dashboard.enabled=true"}},
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
 			_, kust := kustomize(t, tc.dir)
@@ -153,6 +155,60 @@ func TestChartMatchesKustomizeObjects(t *testing.T) {
 			if !reflect.DeepEqual(ks.Spec.Ports, cs.Spec.Ports) {
 				t.Errorf("Service ports: chart %+v, kustomize %+v", cs.Spec.Ports, ks.Spec.Ports)
 			}
+			sameMonitoring(t, chart, kust)
 		})
+	}
+}
+
+// sameMonitoring checks the monitoring objects say the same: the
+// ServiceMonitor's endpoints, the PrometheusRule's groups, the dashboard.
+func sameMonitoring(t *testing.T, chart, kust manifests) {
+	t.Helper()
+	type spec struct {
+		Spec map[string]any    `json:"spec"`
+		Data map[string]string `json:"data"`
+	}
+	for _, kind := range []string{"ServiceMonitor", "PrometheusRule"} {
+		c, k := chart.ofKind(kind), kust.ofKind(kind)
+		if len(c) != len(k) {
+			t.Errorf("%s: chart has %d, kustomize %d", kind, len(c), len(k))
+			continue
+		}
+		for i := range c {
+			var cs, ks spec
+			c[i].into(t, &cs)
+			k[i].into(t, &ks)
+			if kind == "ServiceMonitor" {
+				cs.Spec["selector"], ks.Spec["selector"] = nil, nil // the chart also selects its release
+			}
+			if !reflect.DeepEqual(cs.Spec, ks.Spec) {
+				t.Errorf("%s spec: chart %v\nkustomize %v", kind, cs.Spec, ks.Spec)
+			}
+		}
+	}
+	var cd, kd []spec
+	for _, o := range chart.ofKind("ConfigMap") {
+		if strings.HasSuffix(o.Name, "-dashboard") {
+			var s spec
+			o.into(t, &s)
+			cd = append(cd, s)
+		}
+	}
+	for _, o := range kust.ofKind("ConfigMap") {
+		if strings.HasSuffix(o.Name, "-dashboard") {
+			var s spec
+			o.into(t, &s)
+			kd = append(kd, s)
+		}
+	}
+	for _, list := range [][]spec{cd, kd} {
+		for _, s := range list {
+			for k, v := range s.Data {
+				s.Data[k] = strings.TrimSpace(v) // a block scalar's final newline is the template's choice
+			}
+		}
+	}
+	if !reflect.DeepEqual(cd, kd) {
+		t.Errorf("dashboard ConfigMaps differ: chart %d, kustomize %d", len(cd), len(kd))
 	}
 }
