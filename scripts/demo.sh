@@ -33,6 +33,7 @@ scripts/controlplane.sh stop --purge >/dev/null 2>&1 || true
 mkdir -p "$run_dir" "$(dirname "$bin")"
 step_begin "building runpod-kubelet"
 go build -o "$bin" .
+go build -o "$bin-simulator" ./runpodapi/simulator/cmd/runpod-simulator
 step_end
 step_begin "building the control plane (cached after the first run)"
 bindir=$(scripts/controlplane-build.sh)
@@ -45,7 +46,7 @@ step_end
 
 step_begin "starting the RunPod simulator on $SIM_ADDR"
 stop_pid simulator
-RUNPOD_API_KEY="$SIM_KEY" nohup "$bin" simulate --listen "$SIM_ADDR" --provisioning-delay 3s --starting-delay 2s \
+RUNPOD_API_KEY="$SIM_KEY" nohup "$bin-simulator" --listen "$SIM_ADDR" --provisioning-delay 3s --starting-delay 2s \
 	>"$run_dir/simulator.log" 2>&1 &
 echo $! >"$run_dir/simulator.pid"
 step_end

@@ -15,7 +15,7 @@ import (
 // shutdownGrace bounds the graceful shutdown of the simulate command.
 const shutdownGrace = 5 * time.Second
 
-// command is the parsed configuration of `runpod-kubelet simulate`.
+// command is the parsed configuration of `runpod-simulator`.
 type command struct {
 	listen string
 	opts   Options

@@ -2,7 +2,7 @@
 // the runpodapi client, an http.Handler that behaves like the OpenAPI spec
 // (shared/runpod/openapi-v2.json, embedded here as spec/openapi-v2.json).
 // It runs in-process (New, NewServer) or as its own process
-// (`runpod-kubelet simulate`, see Main).
+// (the runpod-simulator command, see Main).
 //
 // It owns the simulated account (pods, their lifecycle and logs, registry
 // credentials, account secrets), the simulated market (GPU types, data
