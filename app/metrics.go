@@ -114,6 +114,8 @@ type podMetrics struct {
 	round    prometheus.Histogram
 	waiting  *prometheus.GaugeVec
 	listedAt prometheus.Gauge
+	gpuUtil  *prometheus.GaugeVec
+	gpuMem   *prometheus.GaugeVec
 }
 
 func newPodMetrics(reg prometheus.Registerer) *podMetrics {
@@ -144,7 +146,16 @@ func newPodMetrics(reg prometheus.Registerer) *podMetrics {
 			Help: "Unix time of the latest RunPod listing every pod status comes from; now minus this is the status age.",
 		}),
 	}
-	reg.MustRegister(m.ops, m.byStatus, m.spend, m.round, m.waiting, m.listedAt)
+	gpuLabels := []string{"namespace", "pod", "gpu_type", "gpu"}
+	m.gpuUtil = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "runpod_kubelet_pod_gpu_utilization_ratio",
+		Help: "GPU utilisation (0-1) of each GPU of each running pod, as RunPod reports it in the last listing.",
+	}, gpuLabels)
+	m.gpuMem = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "runpod_kubelet_pod_gpu_memory_utilization_ratio",
+		Help: "GPU memory utilisation (0-1) of each GPU of each running pod, as RunPod reports it in the last listing.",
+	}, gpuLabels)
+	reg.MustRegister(m.ops, m.byStatus, m.spend, m.round, m.waiting, m.listedAt, m.gpuUtil, m.gpuMem)
 	return m
 }
 
@@ -159,6 +170,15 @@ func (m *podMetrics) RoundDone(f podsync.RoundFigures) {
 	for _, st := range []runpodapi.PodStatus{runpodapi.StatusProvisioning, runpodapi.StatusStarting,
 		runpodapi.StatusRunning, runpodapi.StatusExited, runpodapi.StatusError} {
 		m.byStatus.WithLabelValues(string(st)).Set(float64(f.ByStatus[string(st)]))
+	}
+	m.gpuUtil.Reset() // pods that stopped or went drop out
+	m.gpuMem.Reset()
+	for _, u := range f.Usage {
+		for i, g := range u.GPUs {
+			l := prometheus.Labels{"namespace": u.Namespace, "pod": u.Name, "gpu_type": u.GPUType, "gpu": strconv.Itoa(i)}
+			m.gpuUtil.With(l).Set(g.Util)
+			m.gpuMem.With(l).Set(g.MemoryUtil)
+		}
 	}
 	for _, r := range []string{podsync.ReasonNoCapacity, podsync.ReasonSpendCap, podsync.ReasonCreateErr,
 		podsync.ReasonRefused, podsync.ReasonHandover} {

@@ -18,7 +18,9 @@ func TestMetricsExposition(t *testing.T) {
 	m.observeRunPod(runpodapi.CallResult{Route: "POST /v2/pods", Status: 0, Duration: time.Second})
 	m.pods.Count("create")
 	m.pods.RoundDone(podsync.RoundFigures{Took: 30 * time.Millisecond, ListedAt: time.Unix(1764633600, 500e6),
-		ByStatus: map[string]int{"RUNNING": 3}, HourlyUSD: 2.07, Waiting: map[string]int{podsync.ReasonNoCapacity: 2}})
+		ByStatus: map[string]int{"RUNNING": 3}, HourlyUSD: 2.07, Waiting: map[string]int{podsync.ReasonNoCapacity: 2},
+		Usage: []podsync.PodUsage{{Namespace: "ml", Name: "train", GPUType: "NVIDIA H100 80GB HBM3",
+			GPUs: []podsync.GPUUsage{{Util: 0.94, MemoryUtil: 0.5}, {Util: 0.02, MemoryUtil: 0.1}}}}})
 	m.setLeader(true)
 	m.setSpendCap(12.5)
 	m.watchBudget(func() runpodapi.Budget {
@@ -43,6 +45,9 @@ func TestMetricsExposition(t *testing.T) {
 		`runpod_kubelet_pods_waiting{reason="RunPodNoCapacity"} 2`,
 		`runpod_kubelet_pods_waiting{reason="SpendCapReached"} 0`,
 		`runpod_kubelet_last_listing_timestamp_seconds 1.7646336005e+09`,
+		`runpod_kubelet_pod_gpu_utilization_ratio{gpu="0",gpu_type="NVIDIA H100 80GB HBM3",namespace="ml",pod="train"} 0.94`,
+		`runpod_kubelet_pod_gpu_utilization_ratio{gpu="1",gpu_type="NVIDIA H100 80GB HBM3",namespace="ml",pod="train"} 0.02`,
+		`runpod_kubelet_pod_gpu_memory_utilization_ratio{gpu="0",gpu_type="NVIDIA H100 80GB HBM3",namespace="ml",pod="train"} 0.5`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -34,4 +34,5 @@ type RoundFigures struct {
 	ByStatus  map[string]int // this node's RunPod pods by RunPod status
 	HourlyUSD float64        // what they bill
 	Waiting   map[string]int // pods held back from RunPod, by waiting reason (Reason*)
+	Usage     []PodUsage     // running pods' CPU, memory and GPU figures
 }

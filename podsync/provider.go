@@ -48,6 +48,7 @@ type Provider struct {
 	catalog *catalogCache
 	images  *imageConfigs
 	acct    *accountObjects
+	usage   *usageMeter
 	q       *queues
 
 	mu         sync.Mutex
@@ -85,6 +86,7 @@ func New(d Deps) *Provider {
 		catalog:  newCatalogCache(d.RunPod, s.CatalogTTL, d.Clock),
 		images:   newImageConfigs(d.Clock),
 		acct:     newAccountObjects(policy.OwnedNamePrefix(s.ClusterID, s.NodeName)),
+		usage:    newUsageMeter(),
 		q:        newQueues(s, d.Clock),
 		notify:   func(*corev1.Pod) {},
 		termCtx:  context.Background(),

@@ -282,14 +282,19 @@ func (p *Provider) reportSpend(l *listing, took time.Duration) {
 		}
 	}
 	waiting := map[string]int{}
+	refs := map[string]podRef{}
 	p.tr.with(func(m map[string]*tracked) {
 		for _, t := range m {
 			if t.waiting != nil && t.runpodID == "" && !t.deleted && !t.terminal {
 				waiting[t.waiting.Reason]++
 			}
+			if t.runpodID != "" && !t.deleted {
+				refs[t.runpodID] = podRef{namespace: t.pod.Namespace, name: t.pod.Name, container: t.container, uid: t.uid()}
+			}
 		}
 	})
-	p.metrics.RoundDone(RoundFigures{Took: took, ListedAt: l.at, ByStatus: byStatus, HourlyUSD: total, Waiting: waiting})
+	usage := p.usage.observe(l, refs)
+	p.metrics.RoundDone(RoundFigures{Took: took, ListedAt: l.at, ByStatus: byStatus, HourlyUSD: total, Waiting: waiting, Usage: usage})
 	if p.health != nil {
 		p.health.ReportSpend(total, n)
 	}
