@@ -120,7 +120,7 @@ func newPodsyncDeps(cfg *Config, id clusterID, ip internalIP, n *corev1.Node, rp
 	clk clock.WithTicker) podsync.Deps {
 	return podsync.Deps{
 		Settings: podsync.Settings{
-			NodeSettings: cfg.Placement(string(id)), NodeIP: string(ip),
+			NodeSettings: cfg.Placement(string(id)), NodeIP: string(ip), Namespace: cfg.Namespace,
 			MaxHourlySpend: cfg.MaxHourlySpend, ReconcileInterval: cfg.ReconcileInterval,
 			MissingWindow: cfg.MissingPodWindow, YoungPodGrace: min(cfg.MissingPodWindow, time.Minute),
 			OrphanGrace: cfg.OrphanGrace, CreateBound: rp.CallTimeout(), ExitedRetention: cfg.ExitedRetention,

@@ -48,6 +48,13 @@ func (p *Provider) planInput(ctx context.Context, pod *corev1.Pod) (policy.Input
 		}
 	}
 	in.Sources = listerSources{cms: cms, secrets: secrets}
+	if !policy.SSHOptedOut(pod.Annotations) {
+		access, err := p.sshAccess(ctx)
+		if err != nil {
+			return in, err
+		}
+		in.SSH = access
+	}
 	if jobName, ok := policy.OwningJobName(pod); ok {
 		job, err := p.kube.BatchV1().Jobs(pod.Namespace).Get(ctx, jobName, metav1.GetOptions{})
 		switch {

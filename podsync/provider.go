@@ -44,12 +44,14 @@ type Provider struct {
 	log      *slog.Logger
 	clock    clock.WithTicker
 
-	tr      *tracker
-	catalog *catalogCache
-	images  *imageConfigs
-	acct    *accountObjects
-	usage   *usageMeter
-	q       *queues
+	tr       *tracker
+	catalog  *catalogCache
+	images   *imageConfigs
+	acct     *accountObjects
+	usage    *usageMeter
+	ssh      *sshIdentity
+	hostKeys *hostKeys
+	q        *queues
 
 	mu         sync.Mutex
 	pods       corev1listers.PodLister // this node's pods, from virtual-kubelet's informer
@@ -87,6 +89,8 @@ func New(d Deps) *Provider {
 		images:   newImageConfigs(d.Clock),
 		acct:     newAccountObjects(policy.OwnedNamePrefix(s.ClusterID, s.NodeName)),
 		usage:    newUsageMeter(),
+		ssh:      &sshIdentity{},
+		hostKeys: &hostKeys{},
 		q:        newQueues(s, d.Clock),
 		notify:   func(*corev1.Pod) {},
 		termCtx:  context.Background(),

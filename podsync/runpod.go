@@ -28,6 +28,7 @@ type RunPod interface {
 	ListAccountSecrets(ctx context.Context, name string) ([]runpodapi.AccountSecret, error)
 	CreateAccountSecret(ctx context.Context, req runpodapi.CreateAccountSecretRequest) (*runpodapi.AccountSecret, error)
 	DeleteAccountSecret(ctx context.Context, id string) error
+	ListAccountSSHKeys(ctx context.Context) ([]string, error)
 }
 
 // HealthReporter receives the outcome of every reconcile round: whether

@@ -11,8 +11,11 @@ import (
 type Settings struct {
 	policy.NodeSettings // cluster id, node name, price cap, data centers, cloud, account ids
 	NodeIP              string
-	MaxHourlySpend      float64       // node-wide $/h; 0 = no cap
-	ReconcileInterval   time.Duration // steady-state interval between lists
+	// Namespace is the kubelet's own namespace, where its SSH key Secret
+	// lives; "" turns the kubelet's SSH access (exec, cp, port-forward) off.
+	Namespace         string
+	MaxHourlySpend    float64       // node-wide $/h; 0 = no cap
+	ReconcileInterval time.Duration // steady-state interval between lists
 	// FastInterval is the interval while a pod is in transition (creating,
 	// provisioning, restarting); default 1s, never faster than the budget allows.
 	FastInterval time.Duration

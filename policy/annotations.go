@@ -33,6 +33,7 @@ type Annotations struct {
 	DefaultContainer    string          // kubectl.kubernetes.io/default-container
 	NoWrapper           bool            // runpod.io/exit-code-wrapper: false
 	MountServiceAccount bool            // runpod.io/service-account-token: mount
+	NoSSH               bool            // runpod.io/ssh: false
 	fromJob             map[string]bool // keys whose value came from the Job
 }
 
@@ -66,6 +67,7 @@ func annotationFields() []annotationField {
 		{AnnotationDropContainers, parseDropContainers},
 		{AnnotationDefaultContainer, parseDefaultContainer},
 		{AnnotationExitCodeWrapper, parseExitCodeWrapper},
+		{AnnotationSSH, parseSSH},
 	}
 }
 

@@ -53,6 +53,9 @@ type Input struct {
 	ImageErr string
 	// Sources reads the ConfigMaps and Secrets the pod's volumes name.
 	Sources Sources
+	// SSH, when set, is the kubelet's SSH access to add to the pod (unless
+	// the pod opts out with runpod.io/ssh: "false"); nil adds none.
+	SSH *SSHAccess
 }
 
 // PlacementPlan is what to ask RunPod for, best candidate first.
@@ -72,6 +75,8 @@ type PlacementPlan struct {
 	// reuse by name) from the pod's imagePullSecrets; its id goes into
 	// every candidate's `registry` (SetRegistry).
 	RegistryLogin *RegistryLogin
+	// SSH says the kubelet's key reaches the pod (kubectl exec works).
+	SSH bool
 }
 
 // Candidate is one complete, spec-valid create request and why it ranks where it does.
@@ -132,7 +137,7 @@ func (dm *Demand) Rank(gpus []runpodapi.GpuType, cpus []runpodapi.CpuType) (*Pla
 	b := dm.base
 	plan := &PlacementPlan{Name: b.req.Name, GPUCount: d.gpus, Cloud: d.cloud,
 		DroppedContainers: d.dropped, DroppedEnv: b.dropped, Launch: b.launch,
-		Secrets: b.secrets, RegistryLogin: b.login}
+		Secrets: b.secrets, RegistryLogin: b.login, SSH: b.ssh}
 	var err error
 	if d.gpus == 0 {
 		err = planCPU(plan, b.req, dm.node, d, cpus)

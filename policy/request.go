@@ -23,6 +23,7 @@ type base struct {
 	dropped []string        // env names dropped as service links
 	secrets []AccountSecret // Secret content the env references
 	login   *RegistryLogin  // a registry credential to create from imagePullSecrets
+	ssh     bool            // the kubelet's SSH key and 22/tcp were added
 }
 
 // baseRequest builds the shared part of every candidate.
@@ -83,6 +84,10 @@ func baseRequest(in Input, d *demand) (base, error) {
 		Registry:   a.RegistryAuthID,
 		Cloud:      d.cloud,
 		TemplateID: a.TemplateID,
+	}
+	if in.SSH != nil && !a.NoSSH {
+		addSSH(&b.req, in.SSH)
+		b.ssh = true
 	}
 	if a.NetworkVolumeID != "" {
 		path := a.VolumeMountPath

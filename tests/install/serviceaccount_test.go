@@ -150,8 +150,11 @@ func assertSecretsReadOnly(t *testing.T, c *cluster.Cluster, sa, saConf string) 
 		{"update", "secrets", "--all-namespaces", "no"},
 		{"patch", "secrets", "--all-namespaces", "no"},
 		{"delete", "secrets", "--all-namespaces", "no"},
-		{"list", "secrets", "--all-namespaces", "yes"}, // env resolution, see chart/README.md
-		{"patch", "nodes/virtual-runpod", "", "no"},    // another node than its own
+		{"list", "secrets", "--all-namespaces", "yes"},                                          // env resolution, see chart/README.md
+		{"update", "secrets/runpod-kubelet-ssh-" + nodeName, "--namespace=" + namespace, "yes"}, // its SSH key, filled on first use
+		{"update", "secrets/runpod-kubelet-api-key", "--namespace=" + namespace, "no"},
+		{"get", "secrets/runpod-kubelet-ssh-" + nodeName, "--namespace=default", "yes"}, // read-all stays read-only
+		{"patch", "nodes/virtual-runpod", "", "no"},                                     // another node than its own
 		{"patch", "nodes/" + nodeName, "", "yes"},
 	} {
 		args := []string{"--kubeconfig=" + c.Kubeconfig, "auth", "can-i", tc.verb, tc.resource, as}
