@@ -82,6 +82,9 @@ make_pki() {
 	cert scheduler "/CN=system:kube-scheduler" clientAuth
 	cert controller-manager "/CN=system:kube-controller-manager" clientAuth
 	cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
+	# The aggregation layer's front proxy (metrics-server behind the apiserver);
+	# the one CA signs it too, and --requestheader-allowed-names pins its CN.
+	cert front-proxy-client "/CN=front-proxy-client" clientAuth
 	# The virtual kubelet's identities: a client cert for the Node authorizer and a
 	# CA-signed serving cert for its HTTPS port (logs, exec), both per node name.
 	cert "node-$NODE" "/O=system:nodes/CN=system:node:$NODE" clientAuth
@@ -155,6 +158,11 @@ args_for() {
 			--kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt"
 			--kubelet-client-key="$PKI/apiserver-kubelet-client.key"
 			"--kubelet-preferred-address-types=InternalIP,Hostname"
+			--requestheader-client-ca-file="$PKI/ca.crt" --requestheader-allowed-names=front-proxy-client
+			--requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group
+			--requestheader-extra-headers-prefix=X-Remote-Extra-
+			--proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key"
+			--enable-aggregator-routing=true
 			--profiling=false)
 		# Without this flag the apiserver skips verifying the kubelet's serving cert.
 		if [ "${RPK_VERIFY_KUBELET:-0}" = 1 ]; then ARGS+=(--kubelet-certificate-authority="$PKI/ca.crt"); fi
