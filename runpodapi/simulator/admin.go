@@ -41,6 +41,7 @@ func (s *Simulator) adminRoutes() {
 		"GET /_sim/capacity":          s.adminGetCapacity,
 		"POST /_sim/capacity":         s.adminSetCapacity,
 		"POST /_sim/seed":             s.adminSeed,
+		"GET /_sim/pods/{id}/ssh":     s.adminSSH,
 		"/_sim/":                      s.adminNotFound,
 	}
 	maps.Copy(routes, s.adminMarketRoutes())

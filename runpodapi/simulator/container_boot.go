@@ -45,4 +45,5 @@ func (s *Simulator) bootPod(p *pod, t time.Time, from runpodapi.PodStatus) {
 		}
 	}
 	p.newBoot(t, from, s.opts, in)
+	s.syncPodSSH(p)
 }

@@ -116,6 +116,7 @@ func (s *Simulator) newPod(req *runpodapi.CreatePodRequest, plan createPlan, dc 
 	if env == nil {
 		env = map[string]string{}
 	}
+	s.st.injectPublicKey(env, req.StartSsh)
 	if req.StartJupyter && env["JUPYTER_PASSWORD"] == "" {
 		env["JUPYTER_PASSWORD"] = s.dice.hex(16)
 	}

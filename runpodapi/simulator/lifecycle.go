@@ -27,8 +27,11 @@ type boot struct {
 	end       time.Duration       // how long after RUNNING the run ends by itself
 	endStatus runpodapi.PodStatus // "" = never; EXITED (the program ended) or ERROR
 	image     string
-	denied    string // the line of a refused pull: the boot stays in its first phase (private_images.go)
-	emitted   int    // events of this boot already moved to the pod's log history
+	denied    string            // the line of a refused pull: the boot stays in its first phase (private_images.go)
+	emitted   int               // events of this boot already moved to the pod's log history
+	env       map[string]string // the container's env, which SSH sessions see too
+	ports     []string          // the ports the container serves (the pod's at boot)
+	sshPort   int               // the real SSH listener of this boot (ssh_hub.go); 0 when none
 }
 
 // simEnv is what the simulator-only env vars ask of a run.

@@ -119,6 +119,7 @@ func (p *pod) newBoot(t time.Time, from runpodapi.PodStatus, o Options, in bootI
 	prog := newProgram(cfg, p.id, o.LogInterval, env.logLines)
 	p.boot = newBootAt(t, from, o, p.cfg.image, prog, env)
 	p.boot.denied = in.denied
+	p.boot.env, p.boot.ports = in.env, slices.Clone(p.cfg.ports)
 	p.halted = ""
 }
 

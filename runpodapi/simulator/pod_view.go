@@ -68,17 +68,18 @@ func (p *pod) sshProxy() *runpodapi.PodSshEndpoint {
 }
 
 // sshDirect needs 22/tcp in ports and a running pod with its public mapping.
+// It names the boot's real SSH listener (ssh_hub.go), which is on loopback,
+// not on the fake public IP; without one (no descriptor left) it names the
+// fake mapping.
 func (p *pod) sshDirect(ports []string) *runpodapi.PodSshEndpoint {
-	for _, spec := range ports {
-		if port, proto, ok := parsePort(spec); ok && port == 22 && proto == "tcp" {
-			public := p.tcpPublic[22]
-			return &runpodapi.PodSshEndpoint{
-				Host: p.publicIP, Port: public, Username: "root",
-				Command: fmt.Sprintf("ssh root@%s -p %d", p.publicIP, public),
-			}
-		}
+	if !servesSSH(ports) {
+		return nil
 	}
-	return nil
+	host, port := p.publicIP, p.tcpPublic[22]
+	if p.boot != nil && p.boot.sshPort != 0 {
+		host, port = sshHost, p.boot.sshPort
+	}
+	return &runpodapi.PodSshEndpoint{Host: host, Port: port, Username: "root", Command: sshCommand(host, port)}
 }
 
 // runtime is the live block of a RUNNING pod: utilization that drifts

@@ -33,6 +33,9 @@ type program struct {
 func newProgram(cfg podConfig, podID string, interval time.Duration, logLines []string) *program {
 	argv := cfg.command.argv()
 	p := &program{fs: newVFS()}
+	for _, d := range imageDirs(cfg.mounts) {
+		p.fs.mkdirAll(d)
+	}
 	in := newInterp(p.fs)
 	entered := true
 	if child, isWrapper := wrapperChild(argv); isWrapper {

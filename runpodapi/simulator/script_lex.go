@@ -160,7 +160,7 @@ func (l *lexer) word() ([]string, bool, error) {
 				return nil, false, err
 			}
 			quoted = true
-		case l.shell && (strings.IndexByte("`*?[", c) >= 0 || (c == '~' && f.empty() && !quoted)):
+		case l.shell && (strings.IndexByte("`*?", c) >= 0 || (c == '[' && l.bracketGlob()) || (c == '~' && f.empty() && !quoted)):
 			return nil, false, errUnsupported
 		default:
 			f.literal(c)
@@ -168,6 +168,20 @@ func (l *lexer) word() ([]string, bool, error) {
 		}
 	}
 	return f.done(), quoted, nil
+}
+
+// bracketGlob reports whether the '[' at l.i opens a bracket expression: a
+// ']' follows in the same word. Without one it is literal, as in `[ -d x ]`.
+func (l *lexer) bracketGlob() bool {
+	for j := l.i + 1; j < len(l.src); j++ {
+		switch c := l.src[j]; {
+		case c == ']':
+			return true
+		case c == ' ' || c == '\t' || c == '\n' || strings.IndexByte(";&|<>()", c) >= 0:
+			return false
+		}
+	}
+	return false
 }
 
 // doubleQuoted reads "…" at l.i into b.

@@ -46,11 +46,22 @@ var (
 // parseScript parses an sh -c script of the emulated subset (doc.go),
 // expanding $NAME from env; any other script is errUnsupported.
 func parseScript(src string, env map[string]string) (script, error) {
+	return parseWith(src, env, false)
+}
+
+// parseSessionScript parses a command line of an SSH session: the same
+// language, but any program name parses (the session reports unknown ones
+// as sh does) and traps are accepted and ignored.
+func parseSessionScript(src string, env map[string]string) (script, error) {
+	return parseWith(src, env, true)
+}
+
+func parseWith(src string, env map[string]string, session bool) (script, error) {
 	toks, err := lexScript(src, env)
 	if err != nil {
 		return nil, err
 	}
-	p := parser{toks: toks, env: env}
+	p := parser{toks: toks, env: env, session: session}
 	s, err := p.list()
 	if err != nil {
 		return nil, err
@@ -62,9 +73,10 @@ func parseScript(src string, env map[string]string) (script, error) {
 }
 
 type parser struct {
-	toks []token
-	i    int
-	env  map[string]string // for trap handlers, which are scripts too
+	toks    []token
+	i       int
+	env     map[string]string // for trap handlers, which are scripts too
+	session bool              // an SSH session's line (parseSessionScript)
 }
 
 func (p *parser) at() (token, bool) {
@@ -138,6 +150,10 @@ func (p *parser) command() (statement, error) {
 	}
 	c := statement{argv: argv}
 	switch name := argv[0]; {
+	case p.session:
+		if name == "exit" && len(argv) > 2 {
+			return statement{}, errUnsupported
+		}
 	case name == "trap":
 		trap, err := parseTrap(argv[1:], p.env)
 		if err != nil {

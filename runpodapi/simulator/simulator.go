@@ -18,6 +18,7 @@ type Simulator struct {
 	limiter  *rateLimiter
 	faults   *faultState
 	counters *counters
+	ssh      *sshHub // the pods' SSH servers (ssh_hub.go)
 
 	mu sync.Mutex // guards st
 	st *store
@@ -45,6 +46,7 @@ func New(opts Options) *Simulator {
 		limiter:  newRateLimiter(opts.Quota),
 		faults:   &faultState{},
 		counters: newCounters(),
+		ssh:      newSSHHub(),
 		st:       newStore(opts),
 		ids:      newDice(opts.Seed ^ accountSeed),
 		done:     make(chan struct{}),
@@ -53,10 +55,13 @@ func New(opts Options) *Simulator {
 	return s
 }
 
-// Close ends open log streams; the simulator keeps answering other requests.
-// It is idempotent.
+// Close ends open log streams and shuts every pod's SSH server down; the
+// simulator keeps answering other requests. It is idempotent.
 func (s *Simulator) Close() {
-	s.closeOnce.Do(func() { close(s.done) })
+	s.closeOnce.Do(func() {
+		close(s.done)
+		s.closeSSH()
+	})
 }
 
 // ServeHTTP routes a request.
@@ -86,6 +91,7 @@ func (s *Simulator) routes() {
 		{"/v2/registries/{id}", map[string]http.HandlerFunc{http.MethodGet: s.handleGetRegistry, http.MethodDelete: s.handleDeleteRegistry}},
 		{"/v2/account/secrets", map[string]http.HandlerFunc{http.MethodGet: s.handleListAccountSecrets, http.MethodPost: s.handleCreateAccountSecret}},
 		{"/v2/account/secrets/{id}", map[string]http.HandlerFunc{http.MethodDelete: s.handleDeleteAccountSecret}},
+		{"/v2/account/ssh-keys", map[string]http.HandlerFunc{http.MethodGet: s.handleGetSSHKeys, http.MethodPut: s.handlePutSSHKeys}},
 	} {
 		s.mux.Handle(rt.pattern, s.api(rt))
 	}

@@ -58,6 +58,7 @@ type requestSchemas struct {
 	action         *jsonschema.Schema
 	createRegistry *jsonschema.Schema
 	createSecret   *jsonschema.Schema
+	updateSSHKeys  *jsonschema.Schema
 }
 
 // compileRequestSchemas compiles them from the embedded spec with the
@@ -67,12 +68,13 @@ func compileRequestSchemas() (requestSchemas, error) {
 	if err != nil {
 		return requestSchemas{}, err
 	}
-	m, err := compileSchemas(doc, "CreatePodRequest", "UpdatePodRequest", "PodActionRequest", "CreateRegistryRequest", "CreateAccountSecretRequest")
+	m, err := compileSchemas(doc, "CreatePodRequest", "UpdatePodRequest", "PodActionRequest", "CreateRegistryRequest", "CreateAccountSecretRequest", "UpdateSshKeysRequest")
 	if err != nil {
 		return requestSchemas{}, err
 	}
 	return requestSchemas{
 		doc: doc, create: m["CreatePodRequest"], update: m["UpdatePodRequest"], action: m["PodActionRequest"],
 		createRegistry: m["CreateRegistryRequest"], createSecret: m["CreateAccountSecretRequest"],
+		updateSSHKeys: m["UpdateSshKeysRequest"],
 	}, nil
 }

@@ -26,6 +26,7 @@ type store struct {
 
 	registries []*registryCred          // creation order
 	secrets    []*accountSecret         // creation order
+	sshKeys    []string                 // the registered SSH public keys (ssh_keys.go)
 	private    map[string]RegistryLogin // imageRepository → the login its registry wants
 }
 
@@ -118,13 +119,15 @@ func (s *Simulator) SetStatus(id string, st runpodapi.PodStatus) error {
 	switch st {
 	case runpodapi.StatusExited:
 		p.halt(now, st, "container exited")
+		s.syncPodSSH(p)
 	case runpodapi.StatusError:
 		p.halt(now, st, "container failed")
+		s.syncPodSSH(p)
 	case runpodapi.StatusProvisioning, runpodapi.StatusStarting, runpodapi.StatusRunning:
 		p.settle(now)
 		s.bootPod(p, now, st)
 	case runpodapi.StatusTerminated:
-		s.st.remove(id, now)
+		s.removePod(id, now)
 	default:
 		return fmt.Errorf("set status of pod %s: %w", id, problemf(http.StatusUnprocessableEntity, "unknown status %q", st))
 	}
@@ -150,10 +153,11 @@ func (s *Simulator) applyAction(id string, a runpodapi.PodAction) (view runpodap
 	}
 	switch a {
 	case runpodapi.ActionTerminate:
-		s.st.remove(id, now)
+		s.removePod(id, now)
 		return runpodapi.Pod{}, true, nil
 	case runpodapi.ActionStop:
 		p.stop(now)
+		s.syncPodSSH(p)
 	case runpodapi.ActionRestart:
 		p.system(now, "restarting container")
 		s.bootPod(p, now, runpodapi.StatusStarting)
@@ -180,7 +184,7 @@ func (s *Simulator) deletePod(id string) error {
 	case p.cfg.locked:
 		return errLocked()
 	}
-	s.st.remove(id, s.now())
+	s.removePod(id, s.now())
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -65,11 +66,22 @@ func TestRunningPodView(t *testing.T) {
 	if rt == nil || rt.Uptime != 60 || len(rt.Gpus) != 2 || rt.Cpu == nil || rt.Memory == nil {
 		t.Fatalf("runtime = %+v, want uptime 60, 2 gpus, cpu and memory", rt)
 	}
-	ip := net.ParseIP(p.Ssh.Direct.Host)
+	// ssh.direct names the real SSH listener on loopback (ssh_hub.go); the
+	// mappings keep the fake public IP, which is what the kubelet reports.
+	if d := p.Ssh.Direct; d.Host != sshHost || d.Username != "root" || d.Command != fmt.Sprintf("ssh root@%s -p %d", sshHost, d.Port) {
+		t.Fatalf("ssh.direct = %+v, want root at %s", d, sshHost)
+	}
+	var publicIP string
+	for _, m := range rt.Ports {
+		if m.Type == "tcp" && m.IP != nil {
+			publicIP = *m.IP
+		}
+	}
+	ip := net.ParseIP(publicIP)
 	_, doc1, _ := net.ParseCIDR("203.0.113.0/24")
 	_, doc2, _ := net.ParseCIDR("198.51.100.0/24")
 	if ip == nil || !(doc1.Contains(ip) || doc2.Contains(ip)) {
-		t.Fatalf("public IP %q is not in a documentation range", p.Ssh.Direct.Host)
+		t.Fatalf("public IP %q is not in a documentation range", publicIP)
 	}
 	publics := map[int]bool{}
 	for _, m := range rt.Ports {
@@ -79,8 +91,8 @@ func TestRunningPodView(t *testing.T) {
 				t.Fatalf("http mapping = %+v, want private 8888, public and ip null", m)
 			}
 		case "tcp":
-			if m.Public == nil || *m.Public < 10000 || *m.Public >= 60000 || m.IP == nil || *m.IP != p.Ssh.Direct.Host || publics[*m.Public] {
-				t.Fatalf("tcp mapping = %+v, want a distinct public port in 10000-59999 on %s", m, p.Ssh.Direct.Host)
+			if m.Public == nil || (m.Private != 22 && (*m.Public < 10000 || *m.Public >= 60000)) || m.IP == nil || *m.IP != publicIP || publics[*m.Public] {
+				t.Fatalf("tcp mapping = %+v, want a distinct public port in 10000-59999 on %s", m, publicIP)
 			}
 			publics[*m.Public] = true
 			if m.Private == 22 && *m.Public != p.Ssh.Direct.Port {

@@ -3,11 +3,15 @@ package simulator
 import (
 	"io/fs"
 	"path"
+	"slices"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
 // vfs is the per-boot filesystem of an emulated container: the files and
 // directories the runpod-kubelet wrapper makes, and its working directory.
-// Image contents are not modelled: only "/" exists before the wrapper runs.
+// Image contents are not modelled: besides the wrapper's, only the
+// directories of imageDirs exist.
 type vfs struct {
 	files   map[string]vfile // absolute, clean path → file
 	dirs    map[string]bool  // absolute, clean paths
@@ -77,4 +81,36 @@ func (v *vfs) read(name string) ([]byte, readErr) {
 		return nil, errIsDir
 	}
 	return nil, errNoFile
+}
+
+// children are the base names of the files and directories right under dir
+// (absolute and clean), sorted.
+func (v *vfs) children(dir string) []string {
+	var out []string
+	add := func(p string) {
+		if p != "/" && path.Dir(p) == dir {
+			out = append(out, path.Base(p))
+		}
+	}
+	for p := range v.files {
+		add(p)
+	}
+	for p := range v.dirs {
+		add(p)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// imageDirs are the directories every simulated image has: root's home,
+// /tmp and the pod's volume mount, so a kubectl cp has somewhere to land.
+func imageDirs(m runpodapi.Mounts) []string {
+	out := []string{"/root", "/tmp"}
+	if m.Persistent != nil {
+		out = append(out, m.Persistent.Path)
+	}
+	for _, n := range m.Network {
+		out = append(out, n.Path)
+	}
+	return slices.DeleteFunc(out, func(d string) bool { return !path.IsAbs(d) })
 }
