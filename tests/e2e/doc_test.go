@@ -22,8 +22,10 @@
 //	16  TestFilesUpdatesAndGracefulStop (faithful_test.go): ConfigMap and Secret files and workingDir reach the command; set image restarts it on RunPod; delete sends SIGTERM first; PVCs are refused; activeDeadlineSeconds fails the pod.
 //	17  TestPlacementAsPeopleAskForIt (placement_test.go): "H100" and cpu/memory requests place on the right H100 host; a private image gets a registry credential from its imagePullSecret; a Secret's value reaches the container, never GET /v2/pods; both are collected after the pod.
 //	18  TestReleaseImageRunsTheNode (image_test.go): the image scripts/image.sh built runs under podman on the host network; the node goes Ready and a pod Runs (skipped without RPK_IMAGE).
+//	19  TestKubectlTopThroughMetricsServer (top_test.go): a real metrics-server behind the aggregation layer scrapes /metrics/resource; kubectl top pod and node show the RunPod pod's usage; /metrics shows its GPU utilisation.
+//	20  TestKubectlExecOverSSH (exec_test.go): kubectl exec (exit status), exec -it on a pty, cp both ways and port-forward reach the pod over SSH as the node's key; attach and opted-out pods are refused; the private key shows nowhere.
 //
-// Scenarios without a latency assertion (5, 4, 6, 9-13, 15-18) call t.Parallel and
+// Scenarios without a latency assertion (5, 4, 6, 9-13, 15-20) call t.Parallel and
 // run two at a time after the others; HA, crash and hand-over timings are
 // measured alone.
 //
