@@ -19,7 +19,8 @@ func exportedMetricNames(t *testing.T) map[string]bool {
 	m := newMetrics()
 	m.observeRunPod(runpodapi.CallResult{Route: "GET /v2/pods", Status: 200, Duration: time.Millisecond})
 	m.pods.Count("create")
-	m.pods.RoundDone(podsync.RoundFigures{Took: time.Millisecond, ListedAt: time.Unix(1, 0)})
+	m.pods.RoundDone(podsync.RoundFigures{Took: time.Millisecond, ListedAt: time.Unix(1, 0),
+		Usage: []podsync.PodUsage{{Namespace: "ml", Name: "train", GPUType: "NVIDIA L40S", GPUs: []podsync.GPUUsage{{Util: 0.5}}}}})
 	families, err := m.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -175,6 +175,14 @@ func TestKubectlExecOverSSH(t *testing.T) {
 		t.Fatal("kubectl exec -it did not end after exit 3")
 	}
 
+	sized := false
+	for _, ws := range e.sim.WindowSizes(id) {
+		sized = sized || ws.Cols == 120 && ws.Rows == 40
+	}
+	if !sized {
+		t.Errorf("the pod's terminal sizes %+v never became the test terminal's 120x40", e.sim.WindowSizes(id))
+	}
+
 	// Refusals say why.
 	if _, stderr, err := e.c.TryKubectl(t, "attach", "shell"); err == nil || !strings.Contains(stderr, "kubectl logs -f") {
 		t.Errorf("kubectl attach: %v %q, want a refusal pointing at kubectl logs -f", err, stderr)
