@@ -75,9 +75,9 @@ func accountReferences(l *listing) (secrets, registries map[string]bool) {
 
 func (p *Provider) deleteAccountObject(ctx context.Context, kind, name, id string, del func(context.Context, string) error) {
 	err := del(ctx, id)
+	defer p.acct.deleted(name)
 	switch {
 	case err == nil || errors.Is(err, runpodapi.ErrNotFound):
-		p.acct.forget(name)
 		p.log.Info("deleted an unused RunPod "+kind+" of this node", "name", name, "id", id)
 		p.nodeEvent(corev1.EventTypeNormal, EventAccountObjectDeleted, fmt.Sprintf("deleted RunPod %s %s: no pod uses it any more", kind, name))
 	default: // e.g. 400 while a pod still uses it: a later pass decides again
@@ -98,6 +98,9 @@ func (a *accountObjects) due(now time.Time, interval, grace time.Duration) bool 
 	}
 	if !a.lastPass.IsZero() && !a.ownSeen && !a.neededSince(a.lastPass) {
 		return false
+	}
+	if a.firstPass.IsZero() {
+		a.firstPass = now
 	}
 	a.lastPass = now
 	return true
@@ -136,15 +139,19 @@ func (a *accountObjects) collectable(name string, referenced bool, now time.Time
 		a.unusedSince[name] = now
 		return false
 	}
-	return now.Sub(since) >= grace
-}
-
-// forget drops a deleted object from the caches, so a later create makes it again.
-func (a *accountObjects) forget(name string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	if now.Sub(since) < grace || now.Sub(a.firstPass) < window {
+		return false // a POST of the term before this one may still land naming it
+	}
+	a.deleting[name] = true // from here on a create waits instead of counting on it
 	delete(a.secrets, name)
 	delete(a.registries, name)
+	return true
+}
+
+// deleted ends a GC deletion: a later create makes the object again.
+func (a *accountObjects) deleted(name string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.deleting, name)
 	delete(a.unusedSince, name)
-	delete(a.needed, name)
 }

@@ -27,13 +27,30 @@ type accountObjects struct {
 	registries  map[string]string    // credential name → id, known to exist
 	needed      map[string]time.Time // name → last create that needed it
 	unusedSince map[string]time.Time // own object name → first pass that saw it unreferenced
+	deleting    map[string]bool      // GC is deleting it: a create must not count on it
+	firstPass   time.Time            // the term's first GC pass: a POST of the term before may still land
 	lastPass    time.Time
 	ownSeen     bool // the last GC pass found own objects
 }
 
 func newAccountObjects(prefix string) *accountObjects {
 	return &accountObjects{prefix: prefix, secrets: map[string]bool{}, registries: map[string]string{},
-		needed: map[string]time.Time{}, unusedSince: map[string]time.Time{}}
+		needed: map[string]time.Time{}, unusedSince: map[string]time.Time{}, deleting: map[string]bool{}}
+}
+
+// errBeingDeleted holds a create back while GC deletes an object it names;
+// the next attempt makes it again.
+var errBeingDeleted = errors.New("garbage collection is deleting it as unused; the next attempt makes it again")
+
+// touchPlan marks everything a plan names as needed now: each POST of a
+// create renews it, so GC never deletes what a POST in flight names.
+func (a *accountObjects) touchPlan(plan *policy.PlacementPlan, now time.Time) {
+	for _, s := range plan.Secrets {
+		a.markNeeded(s.Name, now)
+	}
+	if plan.RegistryLogin != nil {
+		a.markNeeded(plan.RegistryLogin.Name, now)
+	}
 }
 
 func (a *accountObjects) markNeeded(name string, now time.Time) {
@@ -64,9 +81,8 @@ func (p *Provider) ensureAccountObjects(ctx context.Context, pod *corev1.Pod, pl
 }
 
 func (p *Provider) accountObjectFailed(pod *corev1.Pod, err error) createResult {
-	if errors.Is(err, runpodapi.ErrInvalid) || errors.Is(err, runpodapi.ErrTooLarge) ||
-		(errors.Is(err, runpodapi.ErrRejected) && !errors.Is(err, runpodapi.ErrLocked)) {
-		return p.refuse(pod, err)
+	if errors.Is(err, runpodapi.ErrInvalid) || errors.Is(err, runpodapi.ErrTooLarge) {
+		return p.refuse(pod, err) // the value itself is refused: it will not get better
 	}
 	return p.wait(pod, ReasonCreateErr, err.Error(), EventCreateError)
 }
@@ -77,8 +93,11 @@ func (p *Provider) ensureSecret(ctx context.Context, s policy.AccountSecret) err
 	a := p.acct
 	a.markNeeded(s.Name, p.now())
 	a.mu.Lock()
-	known := a.secrets[s.Name]
+	known, deleting := a.secrets[s.Name], a.deleting[s.Name]
 	a.mu.Unlock()
+	if deleting {
+		return errBeingDeleted
+	}
 	if known {
 		return nil
 	}
@@ -104,8 +123,11 @@ func (p *Provider) ensureRegistry(ctx context.Context, l policy.RegistryLogin) (
 	a.registry.Lock()
 	defer a.registry.Unlock()
 	a.mu.Lock()
-	id := a.registries[l.Name]
+	id, deleting := a.registries[l.Name], a.deleting[l.Name]
 	a.mu.Unlock()
+	if deleting {
+		return "", errBeingDeleted
+	}
 	if id != "" {
 		return id, nil
 	}

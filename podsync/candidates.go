@@ -53,7 +53,7 @@ func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *pol
 		if !p.reserve(podKey(pod), c.HourlyCost) {
 			continue // a parallel create booked the room first
 		}
-		rp, err := p.createOne(ctx, pod, c)
+		rp, err := p.createOne(ctx, pod, plan, c)
 		switch {
 		case err == nil:
 			p.event(pod, corev1.EventTypeNormal, EventCreated, "created RunPod pod %s: %s at $%.2f/h", rp.ID, describe(c), rp.Cost)
@@ -91,7 +91,7 @@ func (p *Provider) tryCandidates(ctx context.Context, pod *corev1.Pod, plan *pol
 // next round's list decides) — a create is never repeated blind.
 // The request itself does not stop when the pod is deleted meanwhile: its
 // answer is needed to delete what it made (finishCreate does).
-func (p *Provider) createOne(ctx context.Context, pod *corev1.Pod, c policy.Candidate) (*runpodapi.Pod, error) {
+func (p *Provider) createOne(ctx context.Context, pod *corev1.Pod, plan *policy.PlacementPlan, c policy.Candidate) (*runpodapi.Pod, error) {
 	var err error
 	for attempt := 0; attempt <= uncertainRetries; attempt++ {
 		if p.isDeleted(podKey(pod), pod.UID) {
@@ -101,6 +101,7 @@ func (p *Provider) createOne(ctx context.Context, pod *corev1.Pod, c policy.Cand
 			return nil, context.Canceled // the term is over: its successor decides
 		}
 		p.tr.get(podKey(pod), func(t *tracked) { t.posted = t.posted || t.uid() == pod.UID })
+		p.acct.touchPlan(plan, p.now()) // GC spares what this POST names while it may land
 		var rp *runpodapi.Pod
 		rp, err = p.rp.CreatePod(context.WithoutCancel(ctx), c.Request)
 		p.posts.end()

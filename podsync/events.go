@@ -25,6 +25,7 @@ const (
 	EventCreateError          = "RunPodCreateError"          // RunPod answered an error we wait out
 	EventMissing              = "RunPodMissing"              // the RunPod pod vanished
 	EventOrphanDeleted        = "RunPodOrphanDeleted"        // on the node: an orphan collected
+	EventSSHUnavailable       = "RunPodSSHUnavailable"       // created without the node's SSH key
 	EventLocked               = "RunPodLocked"               // RunPod refuses to stop or delete a locked pod
 	EventAccountObjectDeleted = "RunPodAccountObjectDeleted" // on the node: an unused secret or credential collected
 	EventForeignPodID         = "RunPodForeignPodID"         // a runpod.io/pod-id that is not this pod's, ignored

@@ -108,10 +108,27 @@ func (p *Provider) PortForward(ctx context.Context, namespace, name string, port
 	defer conn.Close()
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); _, _ = io.Copy(conn, stream); _ = conn.Close() }()
+	go func() { // the client is done sending: half-close, so the reply still comes back
+		defer wg.Done()
+		_, _ = io.Copy(conn, stream)
+		if hc, ok := conn.(interface{ CloseWrite() error }); ok {
+			_ = hc.CloseWrite()
+		} else {
+			_ = conn.Close()
+		}
+	}()
 	go func() { defer wg.Done(); _, _ = io.Copy(stream, conn); _ = stream.Close() }()
-	go func() { <-ctx.Done(); _ = conn.Close(); _ = stream.Close() }()
+	done := make(chan struct{})
+	go func() { // virtual-kubelet passes a context that may never end: stop with the copies too
+		select {
+		case <-ctx.Done():
+		case <-done:
+		}
+		_ = conn.Close()
+		_ = stream.Close()
+	}()
 	wg.Wait()
+	close(done)
 	return nil
 }
 

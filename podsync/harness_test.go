@@ -297,10 +297,11 @@ func (r *rig) status(name string) (corev1.PodStatus, bool) {
 	return st, ok
 }
 
-// eventually runs rounds until cond holds or fails the test after 5 s.
+// eventually runs rounds until cond holds or fails the test after 15 s (a
+// loaded CI machine runs the race detector over every package at once).
 func (r *rig) eventually(what string, cond func() bool) {
 	r.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			r.t.Fatalf("timed out waiting for %s", what)

@@ -50,8 +50,9 @@ func (p *Provider) planInput(ctx context.Context, pod *corev1.Pod) (policy.Input
 	in.Sources = listerSources{cms: cms, secrets: secrets}
 	if !policy.SSHOptedOut(pod.Annotations) {
 		access, err := p.sshAccess(ctx)
-		if err != nil {
-			return in, err
+		if err != nil { // exec is optional: the pod runs, without it
+			p.event(pod, corev1.EventTypeWarning, EventSSHUnavailable, "creating without the node's SSH key, so kubectl exec, cp and port-forward will not reach this pod: %v", err)
+			p.log.Warn("create without SSH access", "pod", podKey(pod), "err", err)
 		}
 		in.SSH = access
 	}

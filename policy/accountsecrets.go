@@ -4,12 +4,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
@@ -82,19 +84,25 @@ func accountSecretFor(prefix, kind string, s *corev1.Secret, key, value string) 
 	return AccountSecret{Name: ownedName(prefix, kind, readable, secretKey(s), kind, s.Namespace, s.Name, key, value), Value: value}
 }
 
-// secretEnvOrigin is the Secret key an env variable's final value came from.
+// secretEnvOrigin is the Secret key an env variable's final value came
+// from; derived when a literal value expands $(VAR) of such a variable.
 type secretEnvOrigin struct {
-	secret *corev1.Secret
-	key    string
+	secret  *corev1.Secret
+	key     string
+	derived bool
 }
 
-// secretEnvOrigins says which of the container's variables end up with a
+// secretEnvOrigins says which of the container's variables end up holding a
 // Secret's value, with Kubernetes' precedence: envFrom in order (a later
-// source overrides an earlier one), then env entries override envFrom.
-func secretEnvOrigins(stored *corev1.Pod, container string, src Sources) map[string]secretEnvOrigin {
+// source overrides an earlier one), then env entries in order, which
+// override envFrom and may expand $(VAR) of earlier ones. It fails closed:
+// a secretKeyRef whose Secret cannot be read still counts (virtual-kubelet
+// resolved it), and an envFrom Secret that cannot be read and is not
+// optional is an ErrSourceMissing wait, since its keys are unknown.
+func secretEnvOrigins(stored *corev1.Pod, container string, src Sources) (map[string]secretEnvOrigin, error) {
 	out := map[string]secretEnvOrigin{}
-	if stored == nil || src == nil {
-		return out
+	if stored == nil {
+		return out, nil
 	}
 	var c *corev1.Container
 	for i := range stored.Spec.Containers {
@@ -103,19 +111,30 @@ func secretEnvOrigins(stored *corev1.Pod, container string, src Sources) map[str
 		}
 	}
 	if c == nil {
-		return out
+		return out, nil
 	}
 	ns := stored.Namespace
+	read := func(name string) (*corev1.Secret, error) {
+		if src == nil {
+			return nil, errNoSources
+		}
+		return src.Secret(ns, name)
+	}
 	for _, ef := range c.EnvFrom {
 		switch {
 		case ef.SecretRef != nil:
-			if s, err := src.Secret(ns, ef.SecretRef.Name); err == nil {
-				for k := range s.Data {
-					out[ef.Prefix+k] = secretEnvOrigin{secret: s, key: k}
+			s, err := read(ef.SecretRef.Name)
+			if err != nil {
+				if ef.SecretRef.Optional != nil && *ef.SecretRef.Optional {
+					continue
 				}
+				return nil, fmt.Errorf("container %q envFrom Secret %s/%s: %w (%v)", c.Name, ns, ef.SecretRef.Name, ErrSourceMissing, err)
 			}
-		case ef.ConfigMapRef != nil:
-			if cm, err := src.ConfigMap(ns, ef.ConfigMapRef.Name); err == nil {
+			for k := range s.Data {
+				out[ef.Prefix+k] = secretEnvOrigin{secret: s, key: k}
+			}
+		case ef.ConfigMapRef != nil && src != nil:
+			if cm, err := src.ConfigMap(ns, ef.ConfigMapRef.Name); err == nil { // unreadable: keep the Secrets' claims
 				for k := range cm.Data {
 					delete(out, ef.Prefix+k)
 				}
@@ -126,19 +145,85 @@ func secretEnvOrigins(stored *corev1.Pod, container string, src Sources) map[str
 		}
 	}
 	for _, e := range c.Env {
-		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
-			if s, err := src.Secret(ns, e.ValueFrom.SecretKeyRef.Name); err == nil {
-				out[e.Name] = secretEnvOrigin{secret: s, key: e.ValueFrom.SecretKeyRef.Key}
+		switch {
+		case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
+			ref := e.ValueFrom.SecretKeyRef
+			s, err := read(ref.Name)
+			if err != nil {
+				s = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: ref.Name}}
+			}
+			out[e.Name] = secretEnvOrigin{secret: s, key: ref.Key}
+		case e.ValueFrom == nil:
+			if o, ok := expandsSecret(e.Value, out); ok {
+				out[e.Name] = secretEnvOrigin{secret: o.secret, key: e.Name, derived: true}
 				continue
 			}
+			delete(out, e.Name)
+		default:
+			delete(out, e.Name)
 		}
-		delete(out, e.Name)
 	}
-	return out
+	return out, nil
+}
+
+var errNoSources = errors.New("no source of Secrets")
+
+// expandsSecret reports whether a literal value names $(VAR) of a
+// Secret-sourced variable, which Kubernetes expands into the value.
+func expandsSecret(value string, origins map[string]secretEnvOrigin) (secretEnvOrigin, bool) {
+	for _, name := range referencedVars(value) {
+		if o, ok := origins[name]; ok {
+			return o, true
+		}
+	}
+	return secretEnvOrigin{}, false
+}
+
+// referencedVars are the $(VAR) names a word expands, as expand reads them
+// ($$ escapes).
+func referencedVars(s string) []string {
+	var names []string
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] != '$' {
+			continue
+		}
+		switch s[i+1] {
+		case '$':
+			i++
+		case '(':
+			if end := strings.IndexByte(s[i+2:], ')'); end >= 0 {
+				names = append(names, s[i+2:i+2+end])
+				i += 2 + end
+			}
+		}
+	}
+	return names
+}
+
+// checkCommandSecrets refuses a command or args that expand a Secret-sourced
+// variable: RunPod shows a pod's command to anyone with the API key and
+// substitutes account secrets in env only.
+func checkCommandSecrets(c *corev1.Container, origins map[string]secretEnvOrigin) error {
+	for _, field := range []struct {
+		name  string
+		words []string
+	}{{"command", c.Command}, {"args", c.Args}} {
+		for _, w := range field.words {
+			for _, name := range referencedVars(w) {
+				if o, ok := origins[name]; ok {
+					return refused(fmt.Sprintf("container %q %s", c.Name, field.name), fmt.Sprintf(
+						"$(%s) would put the value of Secret %s into the RunPod pod's command, which anyone with the API key can read; use the variable from the environment instead (sh -c '... \"$%s\"')",
+						name, o.secret.Name, name))
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // keepSecretEnv replaces every env value that came from a Secret with its
-// account secret reference and returns the secrets the pod needs.
+// account secret reference and returns the secrets the pod needs. The
+// value stored is the value sent, whatever the Secret holds now.
 func keepSecretEnv(env map[string]string, origins map[string]secretEnvOrigin, prefix string) []AccountSecret {
 	var out []AccountSecret
 	for _, name := range sortedNames(origins) {
@@ -147,9 +232,6 @@ func keepSecretEnv(env map[string]string, origins map[string]secretEnvOrigin, pr
 			continue
 		}
 		o := origins[name]
-		if string(o.secret.Data[o.key]) != value {
-			continue // not the Secret's value after all (resolved from elsewhere)
-		}
 		s := accountSecretFor(prefix, "env", o.secret, o.key, value)
 		env[name] = runpodapi.SecretReference(s.Name)
 		out = appendSecret(out, s)

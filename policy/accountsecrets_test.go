@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -77,6 +78,18 @@ func TestSecretEnvBecomesAccountSecrets(t *testing.T) {
 			env:      []corev1.EnvVar{{Name: "MODE", Value: "plain"}},
 			resolved: map[string]string{"API_TOKEN": "tok-1", "MODE": "plain"},
 			secret:   []string{"API_TOKEN"}, plain: map[string]string{"MODE": "plain"}, numSecrets: 1},
+		{name: "a literal value expanding a Secret variable",
+			env:      []corev1.EnvVar{{Name: "TOKEN", ValueFrom: secretRef("db", "password")}, {Name: "AUTH", Value: "Bearer $(TOKEN)"}, {Name: "ESCAPED", Value: "$$(TOKEN)"}},
+			resolved: map[string]string{"TOKEN": "hunter2", "AUTH": "Bearer hunter2", "ESCAPED": "$(TOKEN)"},
+			secret:   []string{"TOKEN", "AUTH"}, plain: map[string]string{"ESCAPED": "$(TOKEN)"}, numSecrets: 2},
+		{name: "a value the Secret no longer holds (rotated since resolution)",
+			env:      []corev1.EnvVar{{Name: "DB_PASSWORD", ValueFrom: secretRef("db", "password")}},
+			resolved: map[string]string{"DB_PASSWORD": "hunter1-old"},
+			secret:   []string{"DB_PASSWORD"}, numSecrets: 1},
+		{name: "a secretKeyRef whose Secret is unreadable here",
+			env:      []corev1.EnvVar{{Name: "GONE", ValueFrom: secretRef("deleted", "k")}},
+			resolved: map[string]string{"GONE": "hunter2"},
+			secret:   []string{"GONE"}, numSecrets: 1},
 		{name: "two variables, one value, one secret",
 			env:      []corev1.EnvVar{{Name: "A", ValueFrom: secretRef("db", "password")}, {Name: "B", ValueFrom: secretRef("db", "password")}},
 			resolved: map[string]string{"A": "hunter2", "B": "hunter2"},
@@ -126,7 +139,7 @@ func TestSecretEnvBecomesAccountSecrets(t *testing.T) {
 					}
 				}
 			}
-			if len(plan.Secrets) > 0 && !strings.Contains(plan.Explanation, "kept as RunPod account secrets") {
+			if len(plan.Secrets) > 0 && !strings.Contains(plan.Explanation, "kept as a RunPod account secret") && !strings.Contains(plan.Explanation, "kept as RunPod account secrets") {
 				t.Errorf("explanation %q does not say values were kept as account secrets", plan.Explanation)
 			}
 		})
@@ -266,6 +279,49 @@ func TestRegistryLogin(t *testing.T) {
 				if c.Request.Registry != "reg-9" {
 					t.Errorf("candidate registry %q after SetRegistry", c.Request.Registry)
 				}
+			}
+		})
+	}
+}
+
+// A command that would carry a Secret's value is refused; an envFrom Secret
+// that cannot be read waits (its keys are unknown), unless optional.
+func TestSecretValuesNeverInTheCommand(t *testing.T) {
+	src := secretsFixture()
+	optional := true
+	tests := []struct {
+		name    string
+		env     []corev1.EnvVar
+		envFrom []corev1.EnvFromSource
+		args    []string
+		kind    error
+		want    string
+	}{
+		{name: "args expand a Secret variable", env: []corev1.EnvVar{{Name: "TOKEN", ValueFrom: secretRef("db", "password")}},
+			args: []string{"--token=$(TOKEN)"}, kind: ErrRefused, want: "$(TOKEN) would put the value of Secret db"},
+		{name: "an escaped reference is fine", env: []corev1.EnvVar{{Name: "TOKEN", ValueFrom: secretRef("db", "password")}},
+			args: []string{"--literal=$$(TOKEN)"}},
+		{name: "envFrom Secret unreadable", envFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "missing"}}}},
+			kind: ErrSourceMissing, want: "envFrom Secret ml/missing"},
+		{name: "optional envFrom Secret unreadable", envFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: "missing"}, Optional: &optional}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stored := testPod(storedWith(tt.env, tt.envFrom), func(p *corev1.Pod) {
+				p.Spec.Containers[0].Command = []string{"serve"}
+				p.Spec.Containers[0].Args = tt.args
+			})
+			pod := testPod(func(p *corev1.Pod) {
+				p.Spec.Containers[0].Command = []string{"serve"}
+				p.Spec.Containers[0].Args = tt.args
+			})
+			_, err := Plan(Input{Pod: pod, StoredPod: stored, Node: testNode(), CPUCatalog: testCPUCatalog(), Sources: src})
+			switch {
+			case tt.kind == nil && err != nil:
+				t.Fatalf("plan: %v", err)
+			case tt.kind != nil && (!errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("plan error %v, want %v mentioning %q", err, tt.kind, tt.want)
 			}
 		})
 	}

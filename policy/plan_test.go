@@ -324,7 +324,10 @@ func TestPlanDropsServiceLinksAndSidecars(t *testing.T) {
 	if len(plan.DroppedEnv) != 14 || !slices.Equal(plan.DroppedContainers, []string{"istio-proxy"}) {
 		t.Errorf("dropped env %q, containers %q", plan.DroppedEnv, plan.DroppedContainers)
 	}
-	if !strings.HasSuffix(plan.Explanation, "; not run: istio-proxy; dropped 14 service-link variables") {
+	if !strings.HasPrefix(r.Env["HF_TOKEN"], "{{ RUNPOD_SECRET_") { // from a secretKeyRef, even with the Secret unreadable here
+		t.Errorf("HF_TOKEN = %q, want an account secret reference", r.Env["HF_TOKEN"])
+	}
+	if !strings.HasSuffix(plan.Explanation, "; not run: istio-proxy; dropped 14 service-link variables; 1 value from a Secret kept as a RunPod account secret") {
 		t.Errorf("explanation %q", plan.Explanation)
 	}
 }

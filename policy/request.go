@@ -46,13 +46,20 @@ func baseRequest(in Input, d *demand) (base, error) {
 	if err != nil {
 		return b, err
 	}
+	origins, err := secretEnvOrigins(in.StoredPod, c.Name, in.Sources)
+	if err != nil {
+		return b, err
+	}
+	if err := checkCommandSecrets(c, origins); err != nil {
+		return b, err
+	}
 	if b.launch, err = launchOf(c, full, a, in.Image, in.ImageErr, len(files)+len(dirs) > 0 || c.WorkingDir != ""); err != nil {
 		return b, err
 	}
 	prefix := OwnedNamePrefix(in.Node.ClusterID, in.Node.NodeName)
 	env, dropped := dropServiceLinks(full, serviceLinkEnv(in.Pod, in.Services), declaredEnvNames(in.StoredPod, c.Name))
 	b.dropped = dropped
-	b.secrets = keepSecretEnv(env, secretEnvOrigins(in.StoredPod, c.Name, in.Sources), prefix)
+	b.secrets = keepSecretEnv(env, origins, prefix)
 	maps.Copy(env, ownershipEnv(in.Node.ClusterID, in.Node.NodeName, in.Pod))
 	if b.launch.Wrapped {
 		wenv, fileSecrets := wrapperEnv(files, dirs, c.WorkingDir, prefix)
@@ -157,8 +164,11 @@ func (p *PlacementPlan) notes() string {
 	if len(p.DroppedEnv) > 0 {
 		s += fmt.Sprintf("; dropped %d service-link variables", len(p.DroppedEnv))
 	}
-	if len(p.Secrets) > 0 {
-		s += fmt.Sprintf("; %d values from Secrets kept as RunPod account secrets", len(p.Secrets))
+	switch n := len(p.Secrets); {
+	case n == 1:
+		s += "; 1 value from a Secret kept as a RunPod account secret"
+	case n > 1:
+		s += fmt.Sprintf("; %d values from Secrets kept as RunPod account secrets", n)
 	}
 	if p.RegistryLogin != nil {
 		s += "; registry credential from imagePullSecret " + p.RegistryLogin.SecretName
