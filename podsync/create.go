@@ -78,6 +78,7 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 			t.createdAt = p.now()
 			if res.plan != nil {
 				t.container, t.unwrapped = containerFromPlan(t.pod, res.plan), res.plan.Launch.Unwrapped
+				t.noSSH = !res.plan.SSH
 			}
 		} else if res.waiting != nil {
 			t.waiting = res.waiting

@@ -150,13 +150,13 @@ func (p *Provider) sshTo(ctx context.Context, namespace, name string) (*ssh.Clie
 			cp := *t.runpod
 			rp = &cp
 		}
-		optedOut = policy.SSHOptedOut(t.pod.Annotations)
+		optedOut = t.noSSH || policy.SSHOptedOut(t.pod.Annotations)
 	})
 	switch {
 	case !known:
 		return nil, errdefs.NotFoundf("pod %s/%s is not on this node", namespace, name)
 	case optedOut:
-		return nil, errdefs.InvalidInputf("pod %s/%s opted out of SSH (runpod.io/ssh: \"false\"): kubectl exec, cp and port-forward need it", namespace, name)
+		return nil, errdefs.InvalidInputf("pod %s/%s opted out of SSH (runpod.io/ssh: \"false\" on it or its Job) or was created while the node's SSH key was unavailable: kubectl exec, cp and port-forward need the key in the pod", namespace, name)
 	case id == "" || rp == nil:
 		return nil, errdefs.InvalidInputf("pod %s/%s has no RunPod pod yet", namespace, name)
 	case rp.Status != runpodapi.StatusRunning:

@@ -40,6 +40,7 @@ type tracked struct {
 	exitReading      bool        // its log is being read for the exit status
 	exitSince        time.Time   // the run whose exit is read began then
 	unwrapped        string      // why it runs without the wrapper, from its plan
+	noSSH            bool        // its create carried no node key (opted out, or SSH was unavailable)
 	endedAt          time.Time   // when it ended for good: the retention of its RunPod pod starts
 	runningAt        time.Time   // when a list first showed it RUNNING since its last start
 	lastTerm         *corev1.ContainerStateTerminated
