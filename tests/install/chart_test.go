@@ -81,7 +81,11 @@ func TestChartAPIKeySecret(t *testing.T) {
 	needE2E(t)
 	inline := render(t, "rpk", "runpod", "runpod.apiKey=rp-inline-key")
 	var s corev1.Secret
-	inline.one(t, "Secret").into(t, &s)
+	for _, o := range inline.ofKind("Secret") {
+		if o.Name != "runpod-kubelet-ssh-virtual-runpod" { // the node's SSH key, created empty
+			o.into(t, &s)
+		}
+	}
 	if s.Name != "rpk-runpod-kubelet-api-key" || s.Namespace != "runpod" || string(s.Data["api-key"]) != "rp-inline-key" {
 		t.Errorf("Secret %s/%s data %q, want runpod/rpk-runpod-kubelet-api-key holding the key", s.Namespace, s.Name, s.Data)
 	}
@@ -93,8 +97,8 @@ func TestChartAPIKeySecret(t *testing.T) {
 	}
 
 	existing := render(t, "rpk", "runpod", "runpod.existingSecret=mine", "runpod.existingSecretKey=RUNPOD_API_KEY")
-	if secrets := existing.ofKind("Secret"); len(secrets) != 0 {
-		t.Errorf("runpod.existingSecret rendered %v; the chart must not own that Secret", secrets.keys())
+	if secrets := existing.ofKind("Secret"); len(secrets) != 1 || secrets[0].Name != "runpod-kubelet-ssh-virtual-runpod" {
+		t.Errorf("runpod.existingSecret rendered %v; the chart must own only the empty SSH key Secret", secrets.keys())
 	}
 	if got := existing.envSources(t)["RUNPOD_API_KEY"]; got != "secret:mine/RUNPOD_API_KEY" {
 		t.Errorf("RUNPOD_API_KEY from %q, want secret:mine/RUNPOD_API_KEY", got)
@@ -158,7 +162,7 @@ func TestChartRBACFollowsSettings(t *testing.T) {
 		t.Errorf("%d rules name the node, want 2 (nodes, nodes/status)", nodeRules)
 	}
 	wantRoles := map[string]string{"kube-node-lease/rpk-runpod-kubelet-node-lease": "gpu-a,runpod-kubelet-gpu-a",
-		"leases/rpk-runpod-kubelet-leader": "runpod-kubelet-gpu-a"}
+		"leases/rpk-runpod-kubelet-leader": "runpod-kubelet-gpu-a", "leases/rpk-runpod-kubelet-ssh-key": "runpod-kubelet-ssh-gpu-a"}
 	for _, o := range m.ofKind("Role") {
 		var role rbacv1.Role
 		o.into(t, &role)
