@@ -84,25 +84,22 @@ type secretGetter func(namespace, name string) (*corev1.Secret, error)
 // keychainOf is the pod's imagePullSecrets as registry credentials, and a
 // key that changes when they do.
 func keychainOf(pod *corev1.Pod, src policy.Sources) (authn.Keychain, string) {
-	logins := policy.PullLogins(pod, src)
-	auths := make(pullSecretKeychain, len(logins))
 	var key strings.Builder
 	for _, ref := range pod.Spec.ImagePullSecrets {
 		if s, err := src.Secret(pod.Namespace, ref.Name); err == nil {
 			fmt.Fprintf(&key, "%s@%s;", s.Name, s.ResourceVersion)
 		}
 	}
-	for host, l := range logins {
-		auths[host] = authn.AuthConfig{Username: l.Username, Password: l.Password, IdentityToken: l.IdentityToken}
-	}
-	return auths, key.String()
+	return pullSecretKeychain(policy.PullLogins(pod, src)), key.String()
 }
 
-type pullSecretKeychain map[string]authn.AuthConfig
+// pullSecretKeychain answers go-containerregistry with the login the
+// kubelet would pick for the repository (policy.PullLoginList.For).
+type pullSecretKeychain policy.PullLoginList
 
 func (k pullSecretKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
-	if a, ok := k[r.RegistryStr()]; ok {
-		return authn.FromConfig(a), nil
+	if l, ok := policy.PullLoginList(k).For(r.String()); ok {
+		return authn.FromConfig(authn.AuthConfig{Username: l.Username, Password: l.Password, IdentityToken: l.IdentityToken}), nil
 	}
 	return authn.Anonymous, nil
 }

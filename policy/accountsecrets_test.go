@@ -224,9 +224,11 @@ func TestRegistryLogin(t *testing.T) {
 			Data: map[string][]byte{corev1.DockerConfigJsonKey: []byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, auth))}}
 	}
 	src := fakeSources{secrets: map[string]*corev1.Secret{
-		"ml/ghcr":   dockerconfig("ghcr", "ghcr.io", "bot", "pat-1"),
-		"ml/hub":    dockerconfig("hub", "https://index.docker.io/v1/", "me", "pw"),
-		"ml/ghcr-2": dockerconfig("ghcr-2", "ghcr.io", "bot", "pat-2"),
+		"ml/ghcr":    dockerconfig("ghcr", "ghcr.io", "bot", "pat-1"),
+		"ml/hub":     dockerconfig("hub", "https://index.docker.io/v1/", "me", "pw"),
+		"ml/ghcr-2":  dockerconfig("ghcr-2", "ghcr.io", "bot", "pat-2"),
+		"ml/org-a":   dockerconfig("org-a", "ghcr.io/acme", "acme-bot", "pat-a"),
+		"ml/hub-org": dockerconfig("hub-org", "docker.io/acme", "acme", "pw-a"),
 	}}
 	tests := []struct {
 		name       string
@@ -238,6 +240,9 @@ func TestRegistryLogin(t *testing.T) {
 		{name: "matching host", image: "ghcr.io/acme/train:1", pulls: []string{"hub", "ghcr"}, wantSecret: "ghcr"},
 		{name: "docker hub short name", image: "acme/train:1", pulls: []string{"ghcr", "hub"}, wantSecret: "hub"},
 		{name: "first matching secret wins", image: "ghcr.io/acme/train:1", pulls: []string{"ghcr-2", "ghcr"}, wantSecret: "ghcr-2"},
+		{name: "the longest path wins over the host", image: "ghcr.io/acme/train:1", pulls: []string{"ghcr", "org-a"}, wantSecret: "org-a"},
+		{name: "a path that does not cover the image", image: "ghcr.io/other/train:1", pulls: []string{"org-a", "ghcr"}, wantSecret: "ghcr"},
+		{name: "a Docker Hub org path", image: "acme/train:1", pulls: []string{"hub", "hub-org"}, wantSecret: "hub-org"},
 		{name: "no matching host", image: "quay.io/acme/train:1", pulls: []string{"ghcr", "hub"}},
 		{name: "missing secret skipped", image: "ghcr.io/acme/train:1", pulls: []string{"nope"}},
 		{name: "the annotation wins", image: "ghcr.io/acme/train:1", pulls: []string{"ghcr"}, annotation: "reg-123"},

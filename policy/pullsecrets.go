@@ -3,14 +3,17 @@ package policy
 import (
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	corev1 "k8s.io/api/core/v1"
 )
 
-// PullLogin is one registry's entry of a pod's imagePullSecrets.
+// PullLogin is one entry of a pod's imagePullSecrets: a registry host and,
+// when the docker config key names one, a repository path under it.
 type PullLogin struct {
+	Host, Path                        string // "ghcr.io", "acme" (path "" = the whole registry)
 	Username, Password, IdentityToken string
 	Secret                            *corev1.Secret // the pull secret it came from
 }
@@ -20,11 +23,10 @@ func (l PullLogin) String() string {
 	return "pull login " + l.Username + " from Secret " + l.Secret.Name
 }
 
-// PullLogins reads the pod's imagePullSecrets (kubernetes.io/dockerconfigjson
-// or dockercfg) as registry host → login; like a kubelet, a missing Secret
-// is skipped and the first Secret naming a host wins.
-func PullLogins(pod *corev1.Pod, src Sources) map[string]PullLogin {
-	out := map[string]PullLogin{}
+// PullLogins are the pod's imagePullSecrets entries (dockerconfigjson or
+// dockercfg), in Secret order; like a kubelet, a missing Secret is skipped.
+func PullLogins(pod *corev1.Pod, src Sources) PullLoginList {
+	var out PullLoginList
 	if src == nil {
 		return out
 	}
@@ -33,17 +35,34 @@ func PullLogins(pod *corev1.Pod, src Sources) map[string]PullLogin {
 		if err != nil {
 			continue
 		}
-		for host, l := range dockerLogins(s) {
-			if _, seen := out[host]; !seen {
-				out[host] = l
-			}
-		}
+		out = append(out, dockerLogins(s)...)
 	}
 	return out
 }
 
-// dockerLogins reads one docker config Secret.
-func dockerLogins(s *corev1.Secret) map[string]PullLogin {
+// PullLoginList is a pod's logins in Secret order.
+type PullLoginList []PullLogin
+
+// For picks the login for a repository ("host/path/name"), as the kubelet
+// does: the entry whose host matches and whose path is the longest prefix
+// of the repository's path; the first Secret wins a tie.
+func (ls PullLoginList) For(repository string) (PullLogin, bool) {
+	host, path, _ := strings.Cut(repository, "/")
+	host = RegistryHost(host)
+	best, found := PullLogin{}, false
+	for _, l := range ls {
+		if l.Host != host || l.Path != "" && path != l.Path && !strings.HasPrefix(path, l.Path+"/") {
+			continue
+		}
+		if !found || len(l.Path) > len(best.Path) {
+			best, found = l, true
+		}
+	}
+	return best, found
+}
+
+// dockerLogins reads one docker config Secret, keys sorted for a stable order.
+func dockerLogins(s *corev1.Secret) []PullLogin {
 	type entry struct {
 		Username, Password, Auth, IdentityToken string
 	}
@@ -62,36 +81,53 @@ func dockerLogins(s *corev1.Secret) map[string]PullLogin {
 			return nil
 		}
 	}
-	out := map[string]PullLogin{}
-	for host, e := range cfg {
-		l := PullLogin{Username: e.Username, Password: e.Password, IdentityToken: e.IdentityToken, Secret: s}
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]PullLogin, 0, len(keys))
+	for _, key := range keys {
+		e := cfg[key]
+		host, path := configKey(key)
+		l := PullLogin{Host: host, Path: path, Username: e.Username, Password: e.Password, IdentityToken: e.IdentityToken, Secret: s}
 		if e.Auth != "" && l.Username == "" {
 			if raw, err := base64.StdEncoding.DecodeString(e.Auth); err == nil {
 				l.Username, l.Password, _ = strings.Cut(string(raw), ":")
 			}
 		}
-		out[RegistryHost(host)] = l
+		out = append(out, l)
 	}
 	return out
 }
 
-// RegistryHost is a docker config key as a registry host:
-// "https://index.docker.io/v1/" → "index.docker.io".
-func RegistryHost(k string) string {
+// configKey splits a docker config key into a registry host and a path:
+// "https://index.docker.io/v1/" → ("index.docker.io", ""), "ghcr.io/acme" → ("ghcr.io", "acme").
+func configKey(k string) (host, path string) {
 	k = strings.TrimPrefix(strings.TrimPrefix(k, "https://"), "http://")
-	k, _, _ = strings.Cut(k, "/")
-	if k == "docker.io" || k == "registry-1.docker.io" {
-		return name.DefaultRegistry
+	host, path, _ = strings.Cut(strings.TrimSuffix(k, "/"), "/")
+	host = RegistryHost(host)
+	if host == name.DefaultRegistry && (path == "v1" || path == "v2") {
+		path = "" // the Docker Hub index URL names the whole registry
 	}
-	return k
+	return host, path
 }
 
-// ImageRegistry is the registry host an image is pulled from, "" when the
-// reference does not parse.
-func ImageRegistry(image string) string {
+// RegistryHost is a registry host as go-containerregistry names it:
+// docker.io and registry-1.docker.io are index.docker.io.
+func RegistryHost(host string) string {
+	if host == "docker.io" || host == "registry-1.docker.io" {
+		return name.DefaultRegistry
+	}
+	return host
+}
+
+// ImageRepository is the repository an image is pulled from,
+// "index.docker.io/library/busybox"; "" when the reference does not parse.
+func ImageRepository(image string) string {
 	ref, err := name.ParseReference(image)
 	if err != nil {
 		return ""
 	}
-	return ref.Context().RegistryStr()
+	return ref.Context().String()
 }

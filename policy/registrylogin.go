@@ -20,21 +20,21 @@ func (l RegistryLogin) String() string { return "registry credential " + l.Name 
 // GoString keeps the password out of %#v too.
 func (l RegistryLogin) GoString() string { return l.String() }
 
-// registryLoginFor picks the pull secret entry for the image's registry; nil
+// registryLoginFor picks the pull secret entry for the image's repository; nil
 // when none matches or it holds no username and password (an identity token
 // alone cannot become a RunPod credential).
 func registryLoginFor(pod *corev1.Pod, image string, src Sources, prefix string) *RegistryLogin {
-	host := ImageRegistry(image)
-	if host == "" || len(pod.Spec.ImagePullSecrets) == 0 {
+	repo := ImageRepository(image)
+	if repo == "" || len(pod.Spec.ImagePullSecrets) == 0 {
 		return nil
 	}
-	l, ok := PullLogins(pod, src)[host]
+	l, ok := PullLogins(pod, src).For(repo)
 	if !ok || l.Username == "" || l.Password == "" {
 		return nil
 	}
 	s := l.Secret
 	return &RegistryLogin{
-		Name:     ownedName(prefix, "reg", s.Namespace+"."+s.Name, secretKey(s), host, l.Username, l.Password),
+		Name:     ownedName(prefix, "reg", s.Namespace+"."+s.Name, secretKey(s), l.Host, l.Path, l.Username, l.Password),
 		Username: l.Username, Password: l.Password, SecretName: s.Name,
 	}
 }
