@@ -241,78 +241,8 @@
 //
 // # SSH
 //
-// GET /v2/account/ssh-keys answers {"keys": […]}; PUT {"keys": […]} replaces
-// the whole set (trimmed, duplicates dropped; an entry that is not an SSH
-// public key is 422) and answers it. A create with startSsh: true whose env
-// has no PUBLIC_KEY gets PUBLIC_KEY = the registered keys, one a line, in the
-// pod's env (GET shows it); with no key registered the flag does nothing.
-// Running pods never see later changes.
-//
-// Every boot of a pod with 22/tcp in its ports runs a real SSH server
-// (golang.org/x/crypto/ssh) on 127.0.0.1, on an ephemeral port bound when
-// the boot begins, from the ports the pod had then: it serves only
-// while the pod is RUNNING (a connection before that is closed at once) and
-// is closed, with its connections, when the boot ends (stop, exit, ERROR,
-// restart, a restarting PATCH, delete) or the simulator closes (an end the
-// clock decides is noticed within 100ms). A RUNNING pod's ssh.direct is
-// {host 127.0.0.1, port, username root, command "ssh root@127.0.0.1 -p
-// PORT"}, and runtime.ports maps 22/tcp to that port (with the fake public
-// IP of the other TCP mappings, which clients read as the pod's IP). When
-// no port can be bound, ssh.direct and the mapping stay fake. The host key
-// (ed25519) is made at New and is the same for every pod (SSHHostKey).
-//
-// Login: user root, public keys only, against the authorized_keys lines of
-// the container's PUBLIC_KEY (secrets substituted; lines that are no key are
-// skipped); without one every login is refused. Channels: "session" and
-// "direct-tcpip"; global requests (remote forwarding) are refused.
-//
-// A session accepts env (added to the container's env), pty-req (TERM and its
-// size), window-change (recorded with pty-req's size, in order: WindowSizes),
-// exec, shell and signal (accepted, never delivered); subsystem (sftp),
-// x11-req and agent forwarding are refused. exec runs its command as one
-// line of the script language above, in real time: the container's env, the
-// boot's filesystem, working directory "/", stdin, stdout and stderr apart,
-// then exit-status and the channel closes. Its differences from a container
-// program: any program name parses and an unknown one prints "sh: 1: NAME:
-// not found" (127); a line beyond the subset prints "sh: 1: syntax not
-// emulated by the RunPod simulator (…)" (2); sleep really waits; cat, sh and
-// tar read stdin; traps are ignored; `while :` loops until exit or the
-// session ends; `[` without a `]` in its word is literal. Besides echo, cat,
-// sleep, true, false, pwd, exit and sh -c it knows: cd DIR; env (no
-// operands); ls [-alAd1] (sorted, one a line, -l long); mkdir [-p] [-m M];
-// test and [ (-e -f -d -s -r -w -x -n -z, = != -eq -ne -lt -le -gt -ge, !);
-// sh FILE and sh with its script on stdin; and tar:
-//
-//	tar cf - PATH…                tar cf - -C DIR PATH…     (kubectl cp pod:PATH …)
-//	tar -xmf - [-C DIR]           tar --no-same-permissions --no-same-owner -xmf - [-C DIR]
-//	tar tf -                      and f FILE of the pod, z (gzip), v, bundled or not
-//
-// Created members drop a leading "/" (saying so on stderr, as GNU tar does),
-// directories recurse in name order, files keep their mode, directories are
-// 0755, owner root. Extraction makes parents, applies the umask 022 under
-// --no-same-permissions, refuses names with "..", skips links and special
-// files with a warning, and fails (status 2) on a missing -C directory or a
-// broken archive; one member is at most 64 MiB. m, o, p and --same-owner are
-// accepted. Not emulated: pipes (so kubectl cp --retries, which pipes to
-// tail, fails), redirections, rm, cp, mv, symlinks, file times.
-//
-// With a pty the session is a terminal in canonical mode: typed characters
-// are echoed, Enter (CR, LF or CR LF) ends a line, backspace and ^U edit it,
-// escape sequences (arrow keys) are ignored, ^C flushes typed-ahead input
-// and interrupts the running command (status 130) or the prompt, ^D on an
-// empty line is end of file; output LF becomes CR LF and stderr joins
-// stdout. shell, and an sh or bash without a script on a terminal (kubectl
-// exec -it … -- bash), prompts "# ", runs each line and ends at exit [N]
-// (with N), at ^D or when the input ends (with the last status). Not
-// emulated: job control, history, completion, continuation lines, raw mode,
-// the terminal modes a pty-req sends. shell without a pty runs stdin line by
-// line with no prompt and no echo.
-//
-// direct-tcpip reaches the pod's loopback (127.0.0.0/8, ::1, localhost):
-// port 22 is the pod's sshd, and every other port in ports (tcp or http) is
-// an HTTP/1.1 server (keep-alive) answering any request 200 text/plain
-// "runpod-simulator: pod <id> port <port>\n"; any other port or host is
-// rejected with ConnectionFailed.
+// Every running pod with 22/tcp serves real SSH; ssh_hub.go says how (keys,
+// sessions, the pty shell, tar, forwarding) and what is not emulated.
 //
 // # Stop delivers SIGTERM
 //

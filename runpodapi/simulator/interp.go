@@ -151,20 +151,11 @@ func (in *interp) cat(files []string) {
 // sleep waits for the sum of its operands (seconds, with an optional s, m, h
 // or d suffix; infinity never ends).
 func (in *interp) sleep(args []string) {
-	if len(args) == 0 {
-		in.print("sleep: missing operand")
+	total, bad := sleepTotal(args)
+	if bad != "" {
+		in.print(bad)
 		in.status = 1
 		return
-	}
-	var total time.Duration
-	for _, a := range args {
-		d, ok := parseSleep(a)
-		if !ok {
-			in.print("sleep: invalid time interval '" + a + "'")
-			in.status = 1
-			return
-		}
-		total = min(total+d, maxSleep)
 	}
 	if total >= maxSleep {
 		in.forever = true
@@ -173,6 +164,23 @@ func (in *interp) sleep(args []string) {
 	if !in.noSleep {
 		in.now += total
 	}
+}
+
+// sleepTotal is the sum of sleep's operands, capped at maxSleep, or the
+// message sleep prints for bad ones; the program and the SSH shell share it.
+func sleepTotal(args []string) (time.Duration, string) {
+	if len(args) == 0 {
+		return 0, "sleep: missing operand"
+	}
+	var total time.Duration
+	for _, a := range args {
+		d, ok := parseSleep(a)
+		if !ok {
+			return 0, "sleep: invalid time interval '" + a + "'"
+		}
+		total = min(total+d, maxSleep)
+	}
+	return total, ""
 }
 
 func parseSleep(s string) (time.Duration, bool) {

@@ -101,7 +101,7 @@ func (sh *liveShell) andOr(ctx context.Context, ao andOr) {
 // loop runs `while :` until exit or the session ends.
 func (sh *liveShell) loop(ctx context.Context, body script) {
 	for !sh.exited && ctx.Err() == nil {
-		start := time.Now()
+		start := time.Now() // wall time on purpose: a live session sleeps in real time, not on the simulator's clock
 		sh.run(ctx, body)
 		if d := minLoopPeriod - time.Since(start); d > 0 {
 			sleepCtx(ctx, d)
@@ -221,20 +221,11 @@ func (sh *liveShell) printEnv(args []string) {
 
 // sleep waits as the container's sleep does (interp.sleep), in real time.
 func (sh *liveShell) sleep(ctx context.Context, args []string) {
-	if len(args) == 0 {
-		sh.errorf("sleep: missing operand")
+	total, bad := sleepTotal(args)
+	if bad != "" {
+		sh.errorf("%s", bad)
 		sh.status = 1
 		return
-	}
-	var total time.Duration
-	for _, a := range args {
-		d, ok := parseSleep(a)
-		if !ok {
-			sh.errorf("sleep: invalid time interval '%s'", a)
-			sh.status = 1
-			return
-		}
-		total = min(total+d, maxSleep)
 	}
 	sleepCtx(ctx, total)
 }

@@ -57,7 +57,7 @@ func (s *Simulator) serveSSHConn(ps *podSSH, c net.Conn) {
 		return
 	}
 	defer s.releaseSSH(ps, c)
-	_ = c.SetDeadline(time.Now().Add(sshHandshakeTimeout))
+	_ = c.SetDeadline(time.Now().Add(sshHandshakeTimeout)) // socket deadlines are wall time, whatever the simulator's clock
 	conn, chans, reqs, err := ssh.NewServerConn(c, sshServerConfig(s.ssh.signer, authorized))
 	if err != nil {
 		return // a refused login or a broken handshake; the client sees why

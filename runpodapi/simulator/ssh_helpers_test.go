@@ -120,6 +120,18 @@ func execSSH(t testing.TB, c *ssh.Client, cmd, stdin string, env map[string]stri
 }
 
 // readUntil reads r until the bytes read end with want, or fails after a while.
+// pipedSession opens a session on c with its stdin and stdout as pipes.
+func pipedSession(t testing.TB, c *ssh.Client) (*ssh.Session, io.WriteCloser, io.Reader) {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := sess.StdinPipe()
+	out, _ := sess.StdoutPipe()
+	return sess, in, out
+}
+
 func readUntil(t testing.TB, r io.Reader, want string) string {
 	t.Helper()
 	got := make(chan string, 1)

@@ -55,12 +55,7 @@ func TestSSHCatStreams(t *testing.T) {
 	sim, clock := newTestSim(t, nil)
 	key := newSSHKey(t)
 	c := mustDial(t, sim, runningPod(t, sim, clock, sshPodRequest(key, nil)), key)
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, _ := sess.StdinPipe()
-	out, _ := sess.StdoutPipe()
+	sess, in, out := pipedSession(t, c)
 	if err := sess.Start("cat"); err != nil {
 		t.Fatal(err)
 	}

@@ -53,12 +53,7 @@ func TestSSHInteractiveShell(t *testing.T) {
 	key := newSSHKey(t)
 	p := runningPod(t, sim, clock, sshPodRequest(key, map[string]string{"GREETING": "hello"}))
 	c := mustDial(t, sim, p, key)
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, _ := sess.StdinPipe()
-	out, _ := sess.StdoutPipe()
+	sess, in, out := pipedSession(t, c)
 	if err := sess.RequestPty("xterm", 40, 100, ssh.TerminalModes{ssh.ECHO: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -148,12 +143,7 @@ func TestSSHExecBashWithPty(t *testing.T) {
 	sim, clock := newTestSim(t, nil)
 	key := newSSHKey(t)
 	c := mustDial(t, sim, runningPod(t, sim, clock, sshPodRequest(key, nil)), key)
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, _ := sess.StdinPipe()
-	out, _ := sess.StdoutPipe()
+	sess, in, out := pipedSession(t, c)
 	if err := sess.RequestPty("xterm", 24, 80, ssh.TerminalModes{ssh.ECHO: 1}); err != nil {
 		t.Fatal(err)
 	}
