@@ -190,6 +190,12 @@ func TestLockedPodIsNotDeletedInALoop(t *testing.T) {
 	if !r.sawEvent(EventLocked, id, "locked") {
 		t.Fatalf("no %s Event: %v", EventLocked, r.events())
 	}
+	if err := r.p.DeletePod(r.ctx, forceDeleted(pod)); err != nil { // virtual-kubelet calls again
+		t.Fatal(err)
+	}
+	if n := r.count(routeDelete); n != 1 {
+		t.Errorf("%d DELETEs after a second DeletePod, want 1: the deletes queue owns a locked pod", n)
+	}
 	r.deleteKubePod("locked")
 	for range 5 { // GC and the deletes queue both see it, neither loops
 		r.advance(10 * time.Second)

@@ -26,7 +26,7 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 	var entry *tracked
 	var done chan struct{}
 	var id, claim string
-	var posted, rejected bool
+	var posted, rejected, locked bool
 	known := p.tr.get(key, func(t *tracked) {
 		if t.uid() != pod.UID {
 			return
@@ -35,7 +35,7 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 		if t.cancel != nil {
 			t.cancel() // stops waits and retries; a create request in flight still finishes
 		}
-		entry, done, id, claim, rejected = t, t.done, t.runpodID, t.claim, t.rejected != nil
+		entry, done, id, claim, rejected, locked = t, t.done, t.runpodID, t.claim, t.rejected != nil, t.lockedDelete
 	})
 	if done != nil {
 		select { // let an in-flight create finish: it deletes what it made
@@ -53,6 +53,9 @@ func (p *Provider) DeletePod(ctx context.Context, pod *corev1.Pod) error {
 		if id, err = p.ownedIDToDelete(ctx, pod, claim, posted); err != nil {
 			return fmt.Errorf("delete %s: %w", key, err)
 		}
+	}
+	if locked {
+		id = "" // RunPod refused it as locked: the deletes queue owns it now, virtual-kubelet's calls add nothing
 	}
 	if id != "" && entry != nil {
 		if stopping, err := p.stopFirst(ctx, pod, entry, id); err != nil || stopping {
@@ -197,5 +200,10 @@ func (p *Provider) lockedDelete(pod *corev1.Pod, d deletion) {
 		"RunPod pod %s is locked: RunPod refuses to stop or delete it, and it bills until it is unlocked (PATCH locked=false or the RunPod console); runpod-kubelet tries again every %s",
 		d.id, lockedRetry)
 	p.log.Warn("RunPod pod is locked; its delete waits for an unlock", "runpodID", d.id, "pod", d.key)
+	p.tr.get(d.key, func(t *tracked) {
+		if t.uid() == d.uid {
+			t.lockedDelete = true
+		}
+	})
 	p.q.deletes.AddAfter(d, lockedRetry)
 }

@@ -33,6 +33,7 @@ type tracked struct {
 	runCost          float64 // $/h it billed while running: what a restart books
 	deleted          bool    // Kubernetes deleted it; the RunPod pod is gone or going
 	stopping         bool    // deleted while running: stopped, its DELETE waits for EXITED or the grace period
+	lockedDelete     bool    // RunPod refused its DELETE as locked: the deletes queue retries it
 	runpodDeleted    bool    // its RunPod pod was deleted (its logs are gone)
 	terminal         bool    // Succeeded/Failed reported; the RunPod pod is deleted
 	restarts         int32

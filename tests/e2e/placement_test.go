@@ -51,7 +51,8 @@ spec:
 // cheaper H100 PCIe hosts are refused by RunPod's filter). A private image
 // gets a registry credential from its imagePullSecret (RunPod denies the pull
 // without it); a Secret's value reaches the container but never GET /v2/pods.
-// After the pod, its credential and account secret are collected.
+// After the pod, its credential and account secret are collected; a RunPod
+// pod someone locked outlives its pod until it is unlocked.
 func TestPlacementAsPeopleAskForIt(t *testing.T) {
 	t.Parallel() // no latency assertion: safe beside another scenario
 	e := newEnv(t, nil)
@@ -100,8 +101,23 @@ func TestPlacementAsPeopleAskForIt(t *testing.T) {
 		t.Errorf("%d account secrets, want the password's one", n)
 	}
 
+	// Someone locked the H100 pod in RunPod: its delete is refused and said
+	// so, and GC leaves it alone until it is unlocked.
+	hid := h.Annotations[podsync.AnnotationPodID]
+	if err := e.sim.SetLocked(hid, true); err != nil {
+		t.Fatal(err)
+	}
 	e.c.Kubectl(t, "delete", "pod", "private", "h100", "--wait=true", "--timeout=60s")
 	e.plWaitRunPodGone(id, 30*time.Second)
+	e.plWaitEvent("h100", corev1.EventTypeWarning, podsync.EventLocked, 30*time.Second, hid, "locked")
+	time.Sleep(6 * time.Second) // past ORPHAN_GRACE: orphan GC must leave a locked pod alone
+	if rp, ok := e.sim.Pod(hid); !ok || rp.Status == "TERMINATED" {
+		t.Fatal("the locked RunPod pod was deleted") // (the DELETE count per pod is bounded in podsync's test)
+	}
+	if err := e.sim.SetLocked(hid, false); err != nil {
+		t.Fatal(err)
+	}
+	e.plWaitRunPodGone(hid, 30*time.Second) // unlocked: orphan GC ends it
 	e.eventually(90*time.Second, "the credential and the account secret collected", func() (bool, string) {
 		regs, secs := e.sim.Registries(), e.sim.AccountSecrets()
 		return len(regs) == 0 && len(secs) == 0, fmt.Sprintf("registries %+v, secrets %+v", regs, secs)
