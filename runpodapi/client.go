@@ -150,7 +150,15 @@ type call struct {
 
 // do runs c with the retry policy its method calls for and decodes the answer.
 func (c *Client) do(ctx context.Context, cl call) error {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	// Waiting for the rate-limit window is not part of the call: it ends
+	// with ctx, before anything is sent, and the call's timeout starts after.
+	if err := c.gate.wait(ctx); err != nil {
+		return fmt.Errorf("runpod %s: %w", cl.op, err)
+	}
+	if cl.method == http.MethodPost {
+		ctx = context.WithoutCancel(ctx) // once sent, a create is not abandoned: its outcome must be learned
+	}
+	ctx, cancel := context.WithTimeout(withAdmitted(ctx), c.timeout)
 	defer cancel()
 	req, err := c.newRequest(ctx, cl)
 	if err != nil {

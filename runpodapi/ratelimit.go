@@ -1,18 +1,13 @@
 package runpodapi
 
 import (
-	"context"
-	"fmt"
 	"math"
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/dunglas/httpsfv"
-	"golang.org/x/time/rate"
-	"k8s.io/utils/clock"
 )
 
 // RateWindow is one quota window as the RateLimit headers describe it.
@@ -56,157 +51,31 @@ func (b Budget) RemainingShare() float64 {
 	return share
 }
 
-// SafeInterval is the shortest interval between rounds of callsPerRound
-// requests that keeps every window from running dry before it resets, given
-// the budget as of now. It is 0 when the budget is unknown or ample.
-func (b Budget) SafeInterval(now time.Time, callsPerRound int) time.Duration {
-	if callsPerRound < 1 {
-		callsPerRound = 1
-	}
-	var longest time.Duration
+// SustainableRate is the fastest steady request rate, per second, that the
+// windows allow from now on: no faster than the shortest window's quota over
+// its length, and no faster than any window's remaining requests spread over
+// the time to its reset (other clients of the key lower those). ok is false
+// while no window is known.
+func (b Budget) SustainableRate(now time.Time) (perSecond float64, ok bool) {
+	perSecond = math.Inf(1)
+	var shortest RateWindow
 	for _, w := range b.Windows {
-		left := w.Reset.Sub(now)
-		if left <= 0 {
-			continue // the window has reset; its full quota is back
+		if w.Length > 0 && w.Quota > 0 && (shortest.Length == 0 || w.Length < shortest.Length) {
+			shortest = w
 		}
-		rounds := w.Remaining / callsPerRound
-		var need time.Duration
-		if rounds == 0 {
-			need = left
-		} else {
-			need = left / time.Duration(rounds)
-		}
-		if need > longest {
-			longest = need
+		if left := w.Reset.Sub(now); w.Remaining >= 0 && left > 0 {
+			perSecond = math.Min(perSecond, float64(w.Remaining)/left.Seconds())
+			ok = true
 		}
 	}
-	return longest
-}
-
-// rateGate keeps the client inside the advertised quota: a token bucket at
-// the sustained rate of the tightest window, plus a hard stop while a window
-// is exhausted or a 429 asked us to wait.
-type rateGate struct {
-	mu          sync.Mutex
-	limiter     *rate.Limiter
-	budget      Budget
-	pausedUntil time.Time
-	clock       clock.PassiveClock
-}
-
-func newRateGate(defaultPerMinute int, clk clock.PassiveClock) *rateGate {
-	g := &rateGate{clock: clk, limiter: rate.NewLimiter(rate.Inf, 1)}
-	if defaultPerMinute > 0 {
-		g.limiter = rate.NewLimiter(rate.Limit(float64(defaultPerMinute)/60), burstFor(defaultPerMinute))
+	if shortest.Length > 0 {
+		perSecond = math.Min(perSecond, float64(shortest.Quota)/shortest.Length.Seconds())
+		ok = true
 	}
-	return g
-}
-
-// burstFor lets a whole short window's quota go out at once, as the server
-// allows; the sustained rate and the hard stop at r=0 do the pacing.
-func burstFor(perWindow int) int {
-	return max(1, perWindow)
-}
-
-// wait blocks until a request may be sent.
-func (g *rateGate) wait(ctx context.Context) error {
-	g.mu.Lock()
-	until, lim := g.pausedUntil, g.limiter
-	g.mu.Unlock()
-	if d := until.Sub(g.clock.Now()); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for RunPod rate-limit window: %w", ctx.Err())
-		case <-t.C:
-		}
+	if !ok {
+		return 0, false
 	}
-	if err := lim.Wait(ctx); err != nil {
-		return fmt.Errorf("wait for RunPod rate limit: %w", err)
-	}
-	return nil
-}
-
-// observe reads RateLimit, RateLimit-Policy and Retry-After from a response.
-func (g *rateGate) observe(resp *http.Response) {
-	policy := parsePolicy(resp.Header.Get("RateLimit-Policy"))
-	state := parseState(resp.Header.Get("RateLimit"))
-	now := g.clock.Now()
-
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if resp.StatusCode == http.StatusTooManyRequests {
-		if d, ok := retryAfter(resp.Header); ok {
-			g.pausedUntil = later(g.pausedUntil, now.Add(d))
-		}
-	}
-	if len(state) == 0 && len(policy) == 0 {
-		return
-	}
-	windows := make([]RateWindow, 0, max(len(state), len(policy)))
-	sustained := math.Inf(1)
-	perWindow, shortest := 0, time.Duration(0)
-	for _, name := range windowOrder(policy, state) {
-		w := RateWindow{Name: name, Remaining: -1}
-		if p, ok := policy[name]; ok {
-			w.Quota, w.Length = p.quota, p.length
-			if p.length > 0 {
-				sustained = math.Min(sustained, float64(p.quota)/p.length.Seconds())
-				if shortest == 0 || p.length < shortest {
-					shortest = p.length
-					perWindow = p.quota
-				}
-			}
-		}
-		if s, ok := state[name]; ok {
-			w.Remaining = s.remaining
-			w.Reset = now.Add(s.reset)
-			if s.remaining <= 0 {
-				g.pausedUntil = later(g.pausedUntil, w.Reset)
-			}
-		}
-		windows = append(windows, w)
-	}
-	g.budget = Budget{Windows: windows, Observed: now}
-	if math.IsInf(sustained, 1) {
-		return
-	}
-	l, b := rate.Limit(sustained), burstFor(perWindow)
-	if l == g.limiter.Limit() && b == g.limiter.Burst() {
-		return
-	}
-	// A new quota: start a bucket holding what the shortest window has left,
-	// so the client neither bursts past the server nor waits for nothing.
-	lim := rate.NewLimiter(l, b)
-	if left := shortestRemaining(windows, shortest); left >= 0 && left < b {
-		lim.AllowN(now, b-left)
-	}
-	g.limiter = lim
-}
-
-func shortestRemaining(windows []RateWindow, shortest time.Duration) int {
-	for _, w := range windows {
-		if w.Length == shortest {
-			return w.Remaining
-		}
-	}
-	return -1
-}
-
-func (g *rateGate) snapshot() Budget {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	b := g.budget
-	b.Windows = append([]RateWindow(nil), b.Windows...)
-	return b
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
+	return perSecond, true
 }
 
 type policyEntry struct {

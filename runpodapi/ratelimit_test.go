@@ -1,12 +1,10 @@
 package runpodapi
 
 import (
-	clocktesting "k8s.io/utils/clock/testing"
+	"math"
 	"net/http"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 func TestParseRateLimitHeaders(t *testing.T) {
@@ -54,66 +52,34 @@ func TestParseRateLimitHeaders(t *testing.T) {
 	}
 }
 
-func TestRateGateObserve(t *testing.T) {
+func TestBudgetSustainableRate(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	g := newRateGate(60, clocktesting.NewFakePassiveClock(now))
-	if got := g.limiter.Limit(); got != rate.Limit(1) {
-		t.Fatalf("default limit = %v, want 1/s", got)
+	win := func(name string, quota int, length time.Duration, remaining int, reset time.Duration) RateWindow {
+		return RateWindow{Name: name, Quota: quota, Length: length, Remaining: remaining, Reset: now.Add(reset)}
 	}
-	h := http.Header{}
-	h.Set("RateLimit-Policy", `"minute";q=120;w=60, "hour";q=3600;w=3600`)
-	h.Set("RateLimit", `"minute";r=0;t=7, "hour";r=3000;t=100`)
-	g.observe(&http.Response{StatusCode: 200, Header: h})
-
-	if got := g.limiter.Limit(); got != rate.Limit(1) {
-		t.Errorf("limit = %v, want 1/s (the hour window is the tighter sustained rate)", got)
-	}
-	if got := g.limiter.Burst(); got != 120 {
-		t.Errorf("burst = %d, want 120 (the minute window's quota)", got)
-	}
-	if want := now.Add(7 * time.Second); !g.pausedUntil.Equal(want) {
-		t.Errorf("pausedUntil = %v, want %v (minute window exhausted)", g.pausedUntil, want)
-	}
-	b := g.snapshot()
-	if len(b.Windows) != 2 || b.Windows[0].Name != "minute" || b.Windows[1].Remaining != 3000 {
-		t.Fatalf("budget = %+v", b)
-	}
-	if got := b.Remaining(); got != 0 {
-		t.Errorf("Remaining() = %d, want 0", got)
-	}
-
-	h429 := http.Header{}
-	h429.Set("Retry-After", "30")
-	g.observe(&http.Response{StatusCode: http.StatusTooManyRequests, Header: h429})
-	if want := now.Add(30 * time.Second); !g.pausedUntil.Equal(want) {
-		t.Errorf("after 429 pausedUntil = %v, want %v", g.pausedUntil, want)
-	}
-}
-
-func TestBudgetSafeInterval(t *testing.T) {
-	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	win := func(name string, remaining int, reset time.Duration) RateWindow {
-		return RateWindow{Name: name, Remaining: remaining, Reset: now.Add(reset)}
+	example := func(minute, hour, day int, minuteLeft, hourLeft, dayLeft time.Duration) []RateWindow {
+		return []RateWindow{win("minute", 60, time.Minute, minute, minuteLeft), win("hour", 3000, time.Hour, hour, hourLeft),
+			win("day", 50000, 24*time.Hour, day, dayLeft)}
 	}
 	tests := []struct {
 		name    string
 		windows []RateWindow
-		calls   int
-		want    time.Duration
+		want    float64 // per second
+		ok      bool
 	}{
-		{"unknown budget", nil, 1, 0},
-		{"ample minute", []RateWindow{win("minute", 60, 60*time.Second)}, 1, time.Second},
-		{"two calls per round", []RateWindow{win("minute", 30, 60*time.Second)}, 2, 4 * time.Second},
-		{"hour is tighter", []RateWindow{win("minute", 60, 60*time.Second), win("hour", 10, 1000*time.Second)}, 1, 100 * time.Second},
-		{"exhausted waits for reset", []RateWindow{win("minute", 0, 12*time.Second)}, 1, 12 * time.Second},
-		{"already reset", []RateWindow{win("minute", 0, -time.Second)}, 1, 0},
-		{"zero calls counts as one", []RateWindow{win("minute", 6, 60*time.Second)}, 0, 10 * time.Second},
+		{"unknown budget", nil, 0, false},
+		{"fresh example quota at the start of a day: the day binds", example(60, 3000, 50000, time.Minute, time.Hour, 24*time.Hour), 50000.0 / 86400, true},
+		{"late in the day what is left may go faster, never past the minute's quota", example(60, 3000, 50000, time.Minute, 30*time.Minute, time.Hour), 1, true},
+		{"another client drained the hour", example(60, 300, 50000, time.Minute, 30*time.Minute, time.Hour), 300.0 / 1800, true},
+		{"an exhausted minute stops it until its reset", example(0, 3000, 50000, 10*time.Second, time.Hour, time.Hour), 0, true},
+		{"a reset window counts at its quota", example(0, 3000, 50000, -time.Second, 30*time.Minute, time.Hour), 1, true},
+		{"headers without a policy", []RateWindow{win("minute", 0, 0, 30, 60*time.Second)}, 0.5, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Budget{Windows: tt.windows}.SafeInterval(now, tt.calls)
-			if got != tt.want {
-				t.Errorf("SafeInterval = %v, want %v", got, tt.want)
+			got, ok := Budget{Windows: tt.windows}.SustainableRate(now)
+			if ok != tt.ok || math.Abs(got-tt.want) > 1e-9 {
+				t.Errorf("SustainableRate = %v, %v; want %v, %v", got, ok, tt.want, tt.ok)
 			}
 		})
 	}

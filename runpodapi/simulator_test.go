@@ -205,7 +205,9 @@ func TestClientStaysInsideQuota(t *testing.T) {
 	if b.Remaining() != 0 || len(b.Windows) != 2 || b.Windows[0].Quota != 3 || b.Windows[1].Remaining != 97 {
 		t.Fatalf("budget = %+v", b)
 	}
-	if _, err := c.ListPods(ctx); err == nil {
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := c.ListPods(short); err == nil {
 		t.Fatal("a fourth call inside an exhausted minute window must wait, not go out")
 	}
 	if got := srv.Counters()["GET /v2/pods"]; got != 3 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,8 +17,10 @@ type gatedTransport struct {
 }
 
 func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.gate.wait(req.Context()); err != nil {
-		return nil, err
+	if !takeAdmission(req.Context()) {
+		if err := t.gate.wait(req.Context()); err != nil {
+			return nil, err
+		}
 	}
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
@@ -40,6 +43,21 @@ func transportOf(hc *http.Client) http.RoundTripper {
 	}
 	// A private pool, so nothing else in the process shares or closes our connections.
 	return http.DefaultTransport.(*http.Transport).Clone()
+}
+
+type admittedKey struct{}
+
+// withAdmitted says the call's first attempt already passed the rate gate;
+// its retries pass it again.
+func withAdmitted(ctx context.Context) context.Context {
+	flag := &atomic.Bool{}
+	flag.Store(true)
+	return context.WithValue(ctx, admittedKey{}, flag)
+}
+
+func takeAdmission(ctx context.Context) bool {
+	flag, _ := ctx.Value(admittedKey{}).(*atomic.Bool)
+	return flag != nil && flag.CompareAndSwap(true, false)
 }
 
 type routeKey struct{}

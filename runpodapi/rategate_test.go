@@ -1,0 +1,150 @@
+package runpodapi
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	clocktesting "k8s.io/utils/clock/testing"
+)
+
+var gateNow = time.Date(2026, 11, 26, 12, 0, 30, 0, time.UTC)
+
+func minuteWindow(quota, remaining, statusUsed int) gateWindow {
+	return gateWindow{RateWindow: RateWindow{Name: "minute", Quota: quota, Length: time.Minute, Remaining: remaining,
+		Reset: gateNow.Add(30 * time.Second)}, statusUsed: statusUsed}
+}
+
+func TestRateGateAdmit(t *testing.T) {
+	reset := gateNow.Add(30 * time.Second)
+	tests := []struct {
+		name          string
+		prio          priority
+		window        gateWindow // quota 20: status floor 1, cap 10
+		workWaiting   int
+		statusWaiting int
+		paused        bool
+		ok            bool
+		wake          time.Time
+	}{
+		{"work takes the last request when no status read waits", priorityWork, minuteWindow(20, 1, 0), 0, 0, false, true, time.Time{}},
+		{"work leaves a waiting status read its floor", priorityWork, minuteWindow(20, 1, 0), 0, 1, false, false, reset},
+		{"once status had its floor, work takes the rest", priorityWork, minuteWindow(20, 1, 1), 0, 1, false, true, time.Time{}},
+		{"an exhausted window holds everything until its reset", priorityWork, minuteWindow(20, 0, 0), 0, 0, false, false, reset},
+		{"status gets its floor while work waits", priorityStatus, minuteWindow(20, 5, 0), 1, 0, false, true, time.Time{}},
+		{"beyond its floor status waits for the others", priorityStatus, minuteWindow(20, 5, 1), 1, 0, false, false, time.Time{}},
+		{"status alone may use up to half the window", priorityStatus, minuteWindow(20, 11, 9), 0, 0, false, true, time.Time{}},
+		{"never more than half", priorityStatus, minuteWindow(20, 10, 10), 0, 0, false, false, reset},
+		{"a 429's Retry-After holds everything", priorityWork, minuteWindow(20, 10, 0), 0, 0, true, false, gateNow.Add(5 * time.Second)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newRateGate(60, clocktesting.NewFakePassiveClock(gateNow))
+			g.windows = []gateWindow{tt.window}
+			g.waiting = [2]int{tt.workWaiting, tt.statusWaiting}
+			if tt.paused {
+				g.pausedUntil = gateNow.Add(5 * time.Second)
+			}
+			wake, ok := g.admit(tt.prio, gateNow)
+			if ok != tt.ok || !wake.Equal(tt.wake) {
+				t.Fatalf("admit = %v, %v; want %v, %v", wake, ok, tt.wake, tt.ok)
+			}
+			w := g.windows[0]
+			if ok && (w.Remaining != tt.window.Remaining-1 || (tt.prio == priorityStatus) != (w.statusUsed == tt.window.statusUsed+1)) {
+				t.Errorf("after admission: remaining %d, status used %d", w.Remaining, w.statusUsed)
+			}
+			if !ok && w.Remaining != tt.window.Remaining {
+				t.Errorf("a refused request was counted: remaining %d", w.Remaining)
+			}
+		})
+	}
+}
+
+func TestGateWindowMerge(t *testing.T) {
+	tests := []struct {
+		name      string
+		remaining int
+		reset     time.Duration // from gateNow; the gate counts 10 left, reset in 30s
+		want      int
+		wantReset time.Duration
+	}{
+		{"same window: the lower count wins (another client)", 4, 31 * time.Second, 4, 31 * time.Second},
+		{"same window: our in-flight requests are already counted", 15, 30 * time.Second, 10, 30 * time.Second},
+		{"the next window", 59, 90 * time.Second, 59, 90 * time.Second},
+		{"an answer from before the window rolled", 0, -20 * time.Second, 10, 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := minuteWindow(60, 10, 2)
+			w.merge(tt.remaining, gateNow.Add(tt.reset))
+			if w.Remaining != tt.want || !w.Reset.Equal(gateNow.Add(tt.wantReset)) {
+				t.Errorf("merged: remaining %d reset %v; want %d %v", w.Remaining, w.Reset.Sub(gateNow), tt.want, tt.wantReset)
+			}
+		})
+	}
+}
+
+func TestRateGateObserveAndRoll(t *testing.T) {
+	clk := clocktesting.NewFakePassiveClock(gateNow)
+	g := newRateGate(60, clk)
+	h := http.Header{}
+	h.Set("RateLimit-Policy", `"minute";q=120;w=60, "hour";q=3600;w=3600`)
+	h.Set("RateLimit", `"minute";r=0;t=7, "hour";r=3000;t=100`)
+	g.observe(&http.Response{StatusCode: 200, Header: h})
+	b := g.snapshot()
+	if len(b.Windows) != 2 || b.Windows[0].Name != "minute" || b.Windows[0].Quota != 120 || b.Windows[1].Remaining != 3000 {
+		t.Fatalf("budget = %+v", b)
+	}
+	if got := b.Remaining(); got != 0 {
+		t.Errorf("Remaining() = %d, want 0", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := g.wait(ctx); err == nil {
+		t.Fatal("a request went out into an exhausted minute window")
+	}
+	clk.SetTime(gateNow.Add(8 * time.Second))
+	if err := g.wait(context.Background()); err != nil {
+		t.Fatalf("after the reset: %v", err)
+	}
+	b = g.snapshot()
+	if b.Windows[0].Remaining != 119 || b.Windows[1].Remaining != 2999 || !b.Windows[0].Reset.Equal(gateNow.Add(67*time.Second)) {
+		t.Errorf("after one request in the new window: %+v", b.Windows)
+	}
+
+	h429 := http.Header{}
+	h429.Set("Retry-After", "30")
+	g.observe(&http.Response{StatusCode: http.StatusTooManyRequests, Header: h429})
+	if want := clk.Now().Add(30 * time.Second); !g.pausedUntil.Equal(want) {
+		t.Errorf("after 429 pausedUntil = %v, want %v", g.pausedUntil, want)
+	}
+}
+
+func TestRateGateServesWorkBeforeStatus(t *testing.T) {
+	clk := clocktesting.NewFakePassiveClock(gateNow)
+	g := newRateGate(60, clk)
+	g.windows = []gateWindow{minuteWindow(20, 3, 1)} // status had its floor
+	work := make(chan error, 1)
+	g.mu.Lock()
+	g.waiting[priorityWork]++ // a create waiting behind another window, say
+	g.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := g.wait(WithStatusRead(ctx)); err == nil {
+		t.Fatal("a status read passed while a create waited")
+	}
+	g.mu.Lock()
+	g.waiting[priorityWork]--
+	g.notify()
+	g.mu.Unlock()
+	go func() { work <- g.wait(WithStatusRead(context.Background())) }()
+	select {
+	case err := <-work:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the status read did not pass once nothing else waited")
+	}
+}
