@@ -103,7 +103,7 @@ func (p *Provider) createOne(ctx context.Context, pod *corev1.Pod, plan *policy.
 		p.tr.get(podKey(pod), func(t *tracked) { t.posted = t.posted || t.uid() == pod.UID })
 		p.acct.touchPlan(plan, p.now()) // GC spares what this POST names while it may land
 		var rp *runpodapi.Pod
-		rp, err = p.rp.CreatePod(context.WithoutCancel(ctx), c.Request)
+		rp, err = p.rp.CreatePod(ctx, c.Request) // the client never abandons a POST it sent; waiting for the rate gate ends with the term
 		p.posts.end()
 		if p.health != nil {
 			p.health.ObserveRunPod(ignoreRefusals(err), p.now())

@@ -20,12 +20,16 @@ type Observer interface {
 	RoundDone(RoundFigures)
 	// Count adds one to an operation counter (Op*).
 	Count(op string)
+	// StatusBudget reports the status reads' budget in requests a minute
+	// (0 while RunPod has not advertised its quota).
+	StatusBudget(perMinute float64)
 }
 
 type nopObserver struct{}
 
 func (nopObserver) RoundDone(RoundFigures) {}
 func (nopObserver) Count(string)           {}
+func (nopObserver) StatusBudget(float64)   {}
 
 // RoundFigures are what one reconcile round saw.
 type RoundFigures struct {

@@ -22,6 +22,8 @@ func (o *recordingObserver) Count(op string) {
 	o.ops[op]++
 }
 
+func (o *recordingObserver) StatusBudget(float64) {}
+
 func (o *recordingObserver) RoundDone(f RoundFigures) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/virtual-kubelet/virtual-kubelet/errdefs"
@@ -52,6 +53,8 @@ type Provider struct {
 	ssh      *sshIdentity
 	hostKeys *hostKeys
 	q        *queues
+	cad      *cadence    // when the next status read runs; only Run touches it
+	kicked   atomic.Bool // something changed that a listing will show
 
 	mu         sync.Mutex
 	pods       corev1listers.PodLister // this node's pods, from virtual-kubelet's informer
@@ -92,6 +95,7 @@ func New(d Deps) *Provider {
 		ssh:      &sshIdentity{},
 		hostKeys: &hostKeys{},
 		q:        newQueues(s, d.Clock),
+		cad:      newCadence(s.StatusShare),
 		notify:   func(*corev1.Pod) {},
 		termCtx:  context.Background(),
 		handover: newHandover(d.Handover, s.CreateBound),

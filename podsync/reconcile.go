@@ -11,37 +11,70 @@ import (
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
-// Run is the one reconcile loop: one listing (every page of GET /v2/pods)
-// per round for every pod, at the fast interval while any pod is in
-// transition, else at RECONCILE_INTERVAL, and never faster than the rate
-// budget allows. The rounds queue holds one token due at the next round;
-// kick brings it forward, never closer than FastInterval to the last round.
-// It returns when ctx (the leadership term) ends.
+// Run is the one reconcile loop. Each turn the cadence (cadence.go) picks
+// the next status read and when it may run: a full listing (every page of
+// GET /v2/pods, the only read that decides absence, orphans and spend) or
+// targeted reads of the pods in transition. The rounds queue holds one token
+// due at the next read; kick brings it forward, never closer than
+// FastInterval to the last read. It returns when ctx (the leadership term) ends.
 func (p *Provider) Run(ctx context.Context) {
 	go func() {
 		<-ctx.Done()
 		p.q.rounds.ShutDown()
 	}()
 	p.q.rounds.Add(roundToken{})
-	var last time.Time
 	for {
 		tok, quit := p.q.rounds.Get()
 		if quit || ctx.Err() != nil {
 			return
 		}
 		p.q.rounds.Done(tok)
-		if wait := p.s.FastInterval - p.clock.Since(last); !last.IsZero() && wait > 0 {
-			p.q.rounds.AddAfter(tok, wait) // kicked too soon after the last round
+		now := p.clock.Now()
+		read := p.cad.next(now, p.rp.Budget(), p.readNeeds(), p.s)
+		if read.wait > 0 {
+			p.q.rounds.AddAfter(tok, read.wait)
 			continue
 		}
-		last = p.clock.Now()
-		interval := p.Round(ctx)
-		p.q.rounds.AddAfter(tok, interval-p.clock.Since(last))
+		p.kicked.Store(false)
+		var cost int
+		if read.kind == readTargeted {
+			cost = p.readTransitions(ctx, read.ids)
+		} else {
+			cost = p.Round(ctx)
+		}
+		p.cad.spent(now, read.kind, cost)
+		p.metrics.StatusBudget(p.cad.perMinute())
+		p.q.rounds.Add(tok) // the cadence says when
 	}
 }
 
-// kick asks for a round soon: something changed that a listing will show.
-func (p *Provider) kick() { p.q.rounds.Add(roundToken{}) }
+// kick asks for a read soon: something changed that a listing will show.
+func (p *Provider) kick() {
+	p.kicked.Store(true)
+	p.q.rounds.Add(roundToken{})
+}
+
+// readNeeds says what the next status read is for.
+func (p *Provider) readNeeds() readNeeds {
+	n := readNeeds{fast: p.kicked.Load()}
+	p.mu.Lock()
+	if p.lastList != nil {
+		n.pages = p.lastList.pages
+	}
+	p.mu.Unlock()
+	p.tr.with(func(m map[string]*tracked) {
+		for _, t := range m {
+			switch {
+			case !t.inTransition():
+			case t.runpodID != "" && !t.deleted:
+				n.transit = append(n.transit, t.runpodID)
+			case t.deleted:
+				n.fast = true // a delete waits for a full listing to show its pod stopped
+			}
+		}
+	})
+	return n
+}
 
 // roundWork is what a round decided under the lock and does after it: the
 // tracker lock is never held while calling RunPod, Kubernetes or the notifier.
@@ -65,17 +98,17 @@ type pendingRecord struct {
 
 // Round lists RunPod once (every page), brings every tracked pod up to
 // date, restarts, ends or deletes what needs it, collects orphans and
-// reports health and spend. It returns the interval until the next round.
-func (p *Provider) Round(ctx context.Context) time.Duration {
+// reports health and spend. It returns the requests the listing took.
+func (p *Provider) Round(ctx context.Context) int {
 	now := p.now()
-	l, err := p.list(ctx)
+	l, err := p.list(runpodapi.WithStatusRead(ctx))
 	if err != nil {
 		// An outage changes no pod: statuses stay as they were.
 		p.log.Warn("list RunPod pods", "err", err)
 		p.mu.Lock()
 		p.failing = true
 		p.mu.Unlock()
-		return p.nextInterval(now)
+		return 1
 	}
 	p.mu.Lock()
 	lister := p.pods
@@ -108,7 +141,7 @@ func (p *Provider) Round(ctx context.Context) time.Duration {
 		p.collectAccountObjects(ctx, l, now)
 	}
 	p.reportSpend(l, p.clock.Since(now))
-	return p.nextInterval(now)
+	return max(1, l.pages)
 }
 
 // reconcileOne updates one tracked pod from the listing; the caller holds the lock.
@@ -249,23 +282,6 @@ func (p *Provider) apply(ctx context.Context, w roundWork) {
 	for _, r := range w.records {
 		p.recordState(r.pod, r.rp)
 	}
-}
-
-func (p *Provider) nextInterval(now time.Time) time.Duration {
-	interval := p.s.ReconcileInterval
-	p.tr.with(func(m map[string]*tracked) {
-		for _, t := range m {
-			if t.inTransition() {
-				interval = p.s.FastInterval
-				return
-			}
-		}
-	})
-	// Keep half the budget for creates, deletes and restarts.
-	if safe := p.rp.Budget().SafeInterval(now, 2); safe > interval {
-		interval = safe
-	}
-	return interval
 }
 
 // reportSpend totals what this node's RunPod pods bill and reports it with

@@ -13,12 +13,18 @@ type Settings struct {
 	NodeIP              string
 	// Namespace is the kubelet's own namespace, where its SSH key Secret
 	// lives; "" turns the kubelet's SSH access (exec, cp, port-forward) off.
-	Namespace         string
-	MaxHourlySpend    float64       // node-wide $/h; 0 = no cap
-	ReconcileInterval time.Duration // steady-state interval between lists
-	// FastInterval is the interval while a pod is in transition (creating,
-	// provisioning, restarting); default 1s, never faster than the budget allows.
+	Namespace      string
+	MaxHourlySpend float64 // node-wide $/h; 0 = no cap
+	// ReconcileInterval is the shortest interval between full listings of
+	// steady pods; the status budget may make it longer.
+	ReconcileInterval time.Duration
+	// FastInterval is the shortest interval between reads of pods in
+	// transition (creating, provisioning, restarting); default 1s.
 	FastInterval time.Duration
+	// StatusShare is the share (0-1) of the request rate RunPod's rate-limit
+	// windows sustain that status reads spend (cadence.go); 0 keeps the
+	// fixed intervals even when RunPod advertises its quota.
+	StatusShare float64
 	// MissingWindow is how long a RunPod pod must be absent from every
 	// complete listing before GET /v2/pods/{id} is asked whether it is gone
 	// (a 404 then marks its Kubernetes pod Failed); default 2m.

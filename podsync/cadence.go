@@ -1,0 +1,127 @@
+package podsync
+
+import (
+	"math"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// The status budget. Status reads spend StatusShare of the request rate
+// RunPod's windows sustain (runpodapi.Budget.SustainableRate: the shortest
+// window's quota over its length, lowered by any window whose remaining
+// requests over the time to its reset are fewer, as another client of the
+// key makes them), counted in a token bucket of requests. A full listing
+// costs its pages and runs once the bucket holds that much above a reserve
+// kept for pods in transition, so a steady pod is seen every pages ÷ rate
+// seconds (never more often than ReconcileInterval). Pods in transition are
+// read every FastInterval from the reserve, by the cheaper of a full listing
+// and one GET /v2/pods/{id} each; once the reserve is spent they are read
+// as fast as the bucket refills. Until RunPod sends RateLimit headers, the
+// fixed intervals apply. The rate gate (runpodapi) serves creates and
+// deletes before status reads, so they are never starved by them.
+type cadence struct {
+	share    float64
+	bucket   *rate.Limiter
+	perSec   float64 // the status rate last set; 0 while the budget is unknown
+	lastRead time.Time
+	lastFull time.Time
+}
+
+// maxStatusWait is the longest the loop sleeps before deciding again: the
+// budget and the pods change meanwhile.
+const maxStatusWait = 30 * time.Second
+
+type readKind int
+
+const (
+	readFull     readKind = iota // every page of GET /v2/pods
+	readTargeted                 // GET /v2/pods/{id} for each pod in transition
+)
+
+// statusRead is the next status read: what, for which pods, and how long
+// until it may run.
+type statusRead struct {
+	kind readKind
+	ids  []string
+	wait time.Duration
+}
+
+// readNeeds is what the next read is for.
+type readNeeds struct {
+	pages   int      // of the latest full listing
+	transit []string // RunPod ids of pods in transition
+	fast    bool     // something changed that only a listing shows (a kick, a pod without a RunPod id in transition)
+}
+
+func newCadence(share float64) *cadence {
+	return &cadence{share: share, bucket: rate.NewLimiter(0, 1)}
+}
+
+// next decides the next status read at now.
+func (c *cadence) next(now time.Time, b runpodapi.Budget, n readNeeds, s Settings) statusRead {
+	sustained, known := b.SustainableRate(now)
+	if !known || c.share <= 0 {
+		c.perSec = 0
+		interval := s.ReconcileInterval
+		if n.fast || len(n.transit) > 0 {
+			interval = s.FastInterval
+		}
+		return statusRead{kind: readFull, wait: interval - now.Sub(c.lastRead)}
+	}
+	perSec := c.share * sustained
+	pages := max(1, n.pages)
+	keep := reserveFor(perSec)
+	if c.perSec == 0 { // the first budget of the term: start with a full bucket
+		c.bucket = rate.NewLimiter(rate.Limit(perSec), keep+pages)
+	}
+	c.perSec = perSec
+	c.bucket.SetLimitAt(now, rate.Limit(perSec))
+	c.bucket.SetBurstAt(now, keep+pages)
+	tokens := c.bucket.TokensAt(now)
+	until := func(cost int) time.Duration {
+		if tokens >= float64(cost) {
+			return 0
+		}
+		if perSec <= 0 {
+			return maxStatusWait
+		}
+		return time.Duration((float64(cost) - tokens) / perSec * float64(time.Second))
+	}
+	full := statusRead{kind: readFull, wait: max(s.ReconcileInterval-now.Sub(c.lastFull), until(keep+pages))}
+	if len(n.transit) > 0 || n.fast {
+		fast := statusRead{kind: readFull}
+		cost := pages
+		if len(n.transit) > 0 && len(n.transit) < pages { // a kick for a pod in transition is served by reading it
+			fast, cost = statusRead{kind: readTargeted, ids: n.transit}, len(n.transit)
+		}
+		fast.wait = max(s.FastInterval-now.Sub(c.lastRead), until(cost))
+		if fast.wait < full.wait {
+			full = fast
+		}
+	}
+	full.wait = min(full.wait, maxStatusWait)
+	return full
+}
+
+// spent charges a read that cost requests, made at now.
+func (c *cadence) spent(now time.Time, kind readKind, requests int) {
+	c.lastRead = now
+	if kind == readFull {
+		c.lastFull = now
+	}
+	if c.perSec > 0 && requests > 0 {
+		c.bucket.ReserveN(now, min(requests, c.bucket.Burst()))
+	}
+}
+
+// perMinute is the status budget in requests a minute, 0 while unknown.
+func (c *cadence) perMinute() float64 { return c.perSec * 60 }
+
+// reserveFor is the reserve kept for pods in transition: about 45 s of the
+// status rate, at least two reads and at most 30.
+func reserveFor(perSec float64) int {
+	return min(30, max(2, int(math.Ceil(perSec*45))))
+}

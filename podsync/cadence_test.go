@@ -1,0 +1,101 @@
+package podsync
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+var cadenceNow = time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) // a fresh day: the day window binds
+
+// exampleQuota is the spec's example quota, untouched, at cadenceNow.
+func exampleQuota(hourLeft int) runpodapi.Budget {
+	w := func(name string, quota int, length time.Duration, remaining int) runpodapi.RateWindow {
+		return runpodapi.RateWindow{Name: name, Quota: quota, Length: length, Remaining: remaining, Reset: cadenceNow.Add(length)}
+	}
+	return runpodapi.Budget{Windows: []runpodapi.RateWindow{w("minute", 60, time.Minute, 60),
+		w("hour", 3000, time.Hour, hourLeft), w("day", 50000, 24*time.Hour, 50000)}}
+}
+
+func TestCadence(t *testing.T) {
+	s := Settings{ReconcileInterval: 2 * time.Second, FastInterval: time.Second}
+	perSec := 0.25 * 50000 / 86400.0 // 8.68 a minute: a quarter of what the day sustains
+	secs := func(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+	near := func(t *testing.T, what string, got, want time.Duration) {
+		t.Helper()
+		if math.Abs(float64(got-want)) > float64(10*time.Millisecond) {
+			t.Errorf("%s: wait %v, want %v", what, got, want)
+		}
+	}
+	t.Run("without RateLimit headers the fixed intervals apply", func(t *testing.T) {
+		c := newCadence(0.25)
+		c.spent(cadenceNow, readFull, 1)
+		r := c.next(cadenceNow.Add(500*time.Millisecond), runpodapi.Budget{}, readNeeds{pages: 1}, s)
+		near(t, "steady", r.wait, 1500*time.Millisecond)
+		r = c.next(cadenceNow.Add(500*time.Millisecond), runpodapi.Budget{}, readNeeds{pages: 1, transit: []string{"a"}}, s)
+		if r.kind != readFull {
+			t.Errorf("in transition without a budget: kind %v, want a full listing", r.kind)
+		}
+		near(t, "in transition", r.wait, 500*time.Millisecond)
+	})
+	t.Run("steady pods are listed every pages ÷ budget", func(t *testing.T) {
+		c := newCadence(0.25)
+		for _, pages := range []int{1, 3} {
+			r := c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: pages}, s)
+			if pages == 1 && (r.wait != 0 || r.kind != readFull) {
+				t.Fatalf("first read: %+v, want a full listing now", r)
+			}
+			if pages == 1 {
+				c.spent(cadenceNow, readFull, pages)
+				r = c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: pages}, s)
+				near(t, "1 page", r.wait, secs(1/perSec))
+			} else {
+				near(t, "3 pages", r.wait, secs(3/perSec))
+			}
+		}
+		if got := c.perMinute(); math.Abs(got-perSec*60) > 1e-9 {
+			t.Errorf("perMinute = %v, want %v", got, perSec*60)
+		}
+	})
+	t.Run("pods in transition are read every FastInterval from the reserve, by the cheaper read", func(t *testing.T) {
+		c := newCadence(0.25)
+		c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: 5}, s)
+		c.spent(cadenceNow, readFull, 5)
+		r := c.next(cadenceNow.Add(200*time.Millisecond), exampleQuota(3000), readNeeds{pages: 5, transit: []string{"a", "b"}}, s)
+		if r.kind != readTargeted || len(r.ids) != 2 {
+			t.Fatalf("two of five pages' pods in transition: %+v, want targeted reads", r)
+		}
+		near(t, "targeted", r.wait, 800*time.Millisecond)
+		r = c.next(cadenceNow.Add(200*time.Millisecond), exampleQuota(3000), readNeeds{pages: 5, transit: []string{"a", "b", "c", "d", "e", "f"}}, s)
+		if r.kind != readFull {
+			t.Errorf("six pods in transition on five pages: %+v, want a full listing", r)
+		}
+		// Spend the reserve: then transitions are read as fast as the bucket refills.
+		at := cadenceNow
+		for range reserveFor(perSec) {
+			at = at.Add(time.Second)
+			c.spent(at, readTargeted, 1)
+		}
+		r = c.next(at, exampleQuota(3000), readNeeds{pages: 5, transit: []string{"a"}}, s)
+		if r.wait < time.Second || r.wait > secs(1/perSec) {
+			t.Errorf("reserve spent: wait %v, want between FastInterval and one token (%v)", r.wait, secs(1/perSec))
+		}
+	})
+	t.Run("another client on the key lowers the budget", func(t *testing.T) {
+		c := newCadence(0.25)
+		c.next(cadenceNow, exampleQuota(300), readNeeds{pages: 1}, s) // the hour: 300 left for 60 minutes
+		if want := 0.25 * 300 / 3600 * 60; math.Abs(c.perMinute()-want) > 1e-9 {
+			t.Errorf("perMinute = %v, want %v", c.perMinute(), want)
+		}
+	})
+	t.Run("a long wait is decided again after maxStatusWait", func(t *testing.T) {
+		c := newCadence(0.25)
+		c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: 50}, s)
+		c.spent(cadenceNow, readFull, 50)
+		if r := c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: 50}, s); r.wait != maxStatusWait {
+			t.Errorf("50 pages just listed: wait %v, want %v", r.wait, maxStatusWait)
+		}
+	})
+}

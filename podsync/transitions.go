@@ -1,0 +1,57 @@
+package podsync
+
+import (
+	"context"
+	"errors"
+
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
+)
+
+// readTransitions refreshes the pods in transition with one GET
+// /v2/pods/{id} each, cheaper than a full listing while few pods change.
+// It decides only what seeing a pod decides: nothing is declared missing,
+// orphaned or gone from it, and spend and usage stay as the last full
+// listing reported them. It returns the requests it sent.
+func (p *Provider) readTransitions(ctx context.Context, ids []string) int {
+	asked := p.now()
+	status := runpodapi.WithStatusRead(ctx)
+	l := &listing{at: asked, why: "targeted reads of pods in transition",
+		byID: make(map[string]*runpodapi.Pod, len(ids)), byName: make(map[string]*runpodapi.Pod, len(ids))}
+	sent := 0
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		sent++
+		rp, err := p.rp.GetPod(status, id)
+		switch {
+		case errors.Is(err, runpodapi.ErrNotFound):
+			continue // only full listings and their proofs decide a pod is gone
+		case err != nil:
+			p.log.Warn("read RunPod pod in transition", "id", id, "err", err)
+			continue
+		}
+		l.byID[id], l.byName[rp.Name] = rp, rp
+	}
+	p.mu.Lock()
+	lister := p.pods
+	p.mu.Unlock()
+	if lister == nil || len(l.byID) == 0 {
+		return sent
+	}
+	var w roundWork
+	p.tr.with(func(m map[string]*tracked) {
+		for key, t := range m {
+			if t.runpodID == "" || l.byID[t.runpodID] == nil {
+				continue
+			}
+			cur, err := lister.Pods(t.pod.Namespace).Get(t.pod.Name)
+			if err != nil || cur.UID != t.uid() {
+				continue // gone from Kubernetes: a full listing settles it
+			}
+			p.reconcileOne(key, t, cur, l, asked, m, &w)
+		}
+	})
+	p.apply(ctx, w)
+	return sent
+}
