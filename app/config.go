@@ -50,8 +50,13 @@ type Config struct {
 	AllowedGPUTypes []string `envconfig:"ALLOWED_GPU_TYPES"`
 	// CloudType is the default cloud tier, upper-cased.
 	CloudType runpodapi.Cloud `envconfig:"CLOUD_TYPE" default:"SECURE"`
-	// ReconcileInterval is the period of the one RunPod list per round.
-	ReconcileInterval time.Duration `envconfig:"RECONCILE_INTERVAL" default:"10s"`
+	// ReconcileInterval is the shortest interval between full listings of
+	// steady pods; the status budget makes it longer when the quota is tight.
+	ReconcileInterval time.Duration `envconfig:"RECONCILE_INTERVAL" default:"2s"`
+	// StatusBudgetShare is the share of the request rate RunPod's rate-limit
+	// windows sustain that status reads (listings, reads of pods in
+	// transition) may spend; creates and deletes keep the rest.
+	StatusBudgetShare float64 `envconfig:"STATUS_BUDGET_SHARE" default:"0.25"`
 	// MissingPodWindow is how long a RunPod pod must be absent from every
 	// complete listing before GET /v2/pods/{id} is asked whether it is gone.
 	MissingPodWindow time.Duration `envconfig:"MISSING_POD_WINDOW" default:"2m"`

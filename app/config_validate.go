@@ -84,6 +84,9 @@ func (c *Config) validateRunPod(p *problems) {
 	if c.ReconcileInterval < time.Second {
 		p.add("RECONCILE_INTERVAL", "must be at least 1s, got %s", c.ReconcileInterval)
 	}
+	if c.StatusBudgetShare <= 0 || c.StatusBudgetShare > 0.9 {
+		p.add("STATUS_BUDGET_SHARE", "must be more than 0 and at most 0.9 (creates and deletes need the rest), got %g", c.StatusBudgetShare)
+	}
 	if c.ExitedRetention < 0 {
 		p.add("EXITED_POD_RETENTION", "must be 0 (delete at once) or more, got %s", c.ExitedRetention)
 	}

@@ -116,6 +116,7 @@ type podMetrics struct {
 	listedAt prometheus.Gauge
 	gpuUtil  *prometheus.GaugeVec
 	gpuMem   *prometheus.GaugeVec
+	budget   prometheus.Gauge
 }
 
 func newPodMetrics(reg prometheus.Registerer) *podMetrics {
@@ -155,11 +156,17 @@ func newPodMetrics(reg prometheus.Registerer) *podMetrics {
 		Name: "runpod_kubelet_pod_gpu_memory_utilization_ratio",
 		Help: "GPU memory utilisation (0-1) of each GPU of each running pod, as RunPod reports it in the last listing.",
 	}, gpuLabels)
-	reg.MustRegister(m.ops, m.byStatus, m.spend, m.round, m.waiting, m.listedAt, m.gpuUtil, m.gpuMem)
+	m.budget = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "runpod_kubelet_status_budget_requests_per_minute",
+		Help: "RunPod requests a minute status reads may spend: STATUS_BUDGET_SHARE of what the rate-limit windows sustain (0 until RunPod advertises them).",
+	})
+	reg.MustRegister(m.ops, m.byStatus, m.spend, m.round, m.waiting, m.listedAt, m.gpuUtil, m.gpuMem, m.budget)
 	return m
 }
 
 func (m *podMetrics) Count(op string) { m.ops.WithLabelValues(op).Inc() }
+
+func (m *podMetrics) StatusBudget(perMinute float64) { m.budget.Set(perMinute) }
 
 func (m *podMetrics) RoundDone(f podsync.RoundFigures) {
 	m.round.Observe(f.Took.Seconds())

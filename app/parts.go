@@ -121,7 +121,7 @@ func newPodsyncDeps(cfg *Config, id clusterID, ip internalIP, n *corev1.Node, rp
 	return podsync.Deps{
 		Settings: podsync.Settings{
 			NodeSettings: cfg.Placement(string(id)), NodeIP: string(ip), Namespace: cfg.Namespace,
-			MaxHourlySpend: cfg.MaxHourlySpend, ReconcileInterval: cfg.ReconcileInterval,
+			MaxHourlySpend: cfg.MaxHourlySpend, ReconcileInterval: cfg.ReconcileInterval, StatusShare: cfg.StatusBudgetShare,
 			MissingWindow: cfg.MissingPodWindow, YoungPodGrace: min(cfg.MissingPodWindow, time.Minute),
 			OrphanGrace: cfg.OrphanGrace, CreateBound: rp.CallTimeout(), ExitedRetention: cfg.ExitedRetention,
 			Admission: policy.Admission{NodeName: cfg.NodeName, Taints: n.Spec.Taints, Namespaces: cfg.AllowedNamespaces},

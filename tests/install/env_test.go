@@ -41,7 +41,7 @@ func TestChartSetsEveryVariable(t *testing.T) {
 		"leaderElection.leaseDuration=20s", "leaderElection.renewDeadline=15s", "leaderElection.retryPeriod=3s",
 		"kubelet.missingPodWindow=5m", "kubelet.orphanGrace=45s", "kubelet.exitedPodRetention=2h", "kubelet.allowedNamespaces={team-a,team-b}",
 		"kubelet.allowedNetworkVolumeIds={team-a/vol-1,shared}", "kubelet.allowedTemplateIds={tpl-1}",
-		"kubelet.allowedRegistryAuthIds={team-b/reg-9}", "kubelet.allowedGpuTypes={H100,RTX 4090}")
+		"kubelet.allowedRegistryAuthIds={team-b/reg-9}", "kubelet.allowedGpuTypes={H100,RTX 4090}", "kubelet.statusBudgetShare=0.4")
 	want := map[string]string{
 		"KUBECONFIG":                 "/etc/runpod-kubelet/kubeconfig/kubeconfig",
 		"RUNPOD_API_KEY":             "secret:rpk-runpod-kubelet-api-key/api-key",
@@ -55,6 +55,7 @@ func TestChartSetsEveryVariable(t *testing.T) {
 		"ALLOWED_GPU_TYPES":          "H100,RTX 4090",
 		"CLOUD_TYPE":                 "COMMUNITY",
 		"RECONCILE_INTERVAL":         "30s",
+		"STATUS_BUDGET_SHARE":        "0.4",
 		"MISSING_POD_WINDOW":         "5m",
 		"ORPHAN_GRACE":               "45s",
 		"EXITED_POD_RETENTION":       "2h",
@@ -119,7 +120,7 @@ func TestChartSetsEveryVariable(t *testing.T) {
 	if cfg.NodeName != "gpu-a" || cfg.ReconcileInterval != 30*time.Second || cfg.MaxGPUPrice != 0.8 ||
 		!slices.Equal(cfg.DataCenterIDs, []string{"US-TX-3", "EU-RO-1"}) || cfg.CloudType != "COMMUNITY" ||
 		!slices.Equal(cfg.AllowedGPUTypes, []string{"H100", "RTX 4090"}) ||
-		cfg.Namespace != "leases" || cfg.NodeIP() != "10.1.2.3" {
+		cfg.Namespace != "leases" || cfg.NodeIP() != "10.1.2.3" || cfg.StatusBudgetShare != 0.4 {
 		t.Errorf("the kubelet read %+v", cfg)
 	}
 	defaults := render(t, "runpod-kubelet", "kube-system", "runpod.existingSecret=k")
