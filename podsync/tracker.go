@@ -83,6 +83,8 @@ func (t *tracked) inTransition() bool {
 		return true
 	case runpodapi.StatusRunning:
 		return !PortsReady(t.runpod)
+	case runpodapi.StatusExited, runpodapi.StatusError:
+		return !t.exitReading // its exit status is known: the next read of it ends or restarts it
 	}
 	return false
 }
