@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
 	"k8s.io/utils/clock"
 
 	"github.com/runpod-kubelet/runpod-kubelet/policy"
@@ -13,11 +14,14 @@ import (
 )
 
 // catalogCache reuses a catalog read (GPUs for a count and cloud, or CPUs)
-// for a few seconds, so a burst of 100 pods costs one catalog call, not 100.
+// for a few seconds, so a burst of 100 pods costs one catalog call, not 100;
+// creates that find it stale at once share one read (under a tight quota
+// they all wake at a window's reset).
 type catalogCache struct {
-	rp    RunPod
-	ttl   time.Duration
-	clock clock.PassiveClock
+	rp     RunPod
+	ttl    time.Duration
+	clock  clock.PassiveClock
+	flight singleflight.Group
 
 	mu      sync.Mutex
 	entries map[policy.CatalogQuery]catalogEntry
@@ -40,13 +44,20 @@ func (c *catalogCache) get(ctx context.Context, q policy.CatalogQuery) ([]runpod
 	e, ok := c.entries[q]
 	c.mu.Unlock()
 	if !ok || c.clock.Since(e.at) >= c.ttl {
-		var err error
-		if e, err = c.read(ctx, q); err != nil {
+		v, err, _ := c.flight.Do(fmt.Sprint(q), func() (any, error) {
+			e, err := c.read(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			c.mu.Lock()
+			c.entries[q] = e
+			c.mu.Unlock()
+			return e, nil
+		})
+		if err != nil {
 			return nil, nil, err
 		}
-		c.mu.Lock()
-		c.entries[q] = e
-		c.mu.Unlock()
+		e = v.(catalogEntry)
 	}
 	return e.gpus, e.cpus, nil
 }
