@@ -17,9 +17,9 @@ import (
 // costs its pages and runs once the bucket holds that much above a reserve
 // kept for pods in transition, so a steady pod is seen every pages ÷ rate
 // seconds (never more often than ReconcileInterval). Pods in transition are
-// read every FastInterval from the reserve, by the cheaper of a full listing
-// and one GET /v2/pods/{id} each; once the reserve is spent they are read
-// as fast as the bucket refills. Until RunPod sends RateLimit headers, the
+// read every FastInterval from the reserve (every other once half of it is
+// spent), by the cheaper of a full listing and one GET /v2/pods/{id} each;
+// once the reserve is spent they are read as fast as the bucket refills. Until RunPod sends RateLimit headers, the
 // fixed intervals apply. The rate gate (runpodapi) serves creates and
 // deletes before status reads, so they are never starved by them.
 type cadence struct {
@@ -97,7 +97,11 @@ func (c *cadence) next(now time.Time, b runpodapi.Budget, n readNeeds, s Setting
 		if len(n.transit) > 0 && len(n.transit) < pages { // a kick for a pod in transition is served by reading it
 			fast, cost = statusRead{kind: readTargeted, ids: n.transit}, len(n.transit)
 		}
-		fast.wait = max(s.FastInterval-now.Sub(c.lastRead), until(cost))
+		spacing := s.FastInterval
+		if tokens < float64(keep)/2 {
+			spacing *= 2 // half the reserve is spent: make the rest last
+		}
+		fast.wait = max(spacing-now.Sub(c.lastRead), until(cost))
 		if fast.wait < full.wait {
 			full = fast
 		}
@@ -120,8 +124,9 @@ func (c *cadence) spent(now time.Time, kind readKind, requests int) {
 // perMinute is the status budget in requests a minute, 0 while unknown.
 func (c *cadence) perMinute() float64 { return c.perSec * 60 }
 
-// reserveFor is the reserve kept for pods in transition: about 45 s of the
-// status rate, at least two reads and at most 30.
+// reserveFor is the reserve kept for pods in transition: about 90 s of the
+// status rate (at the example quota, three starts read every second or two),
+// at least two reads and at most 30.
 func reserveFor(perSec float64) int {
-	return min(30, max(2, int(math.Ceil(perSec*45))))
+	return min(30, max(2, int(math.Ceil(perSec*90))))
 }

@@ -72,9 +72,15 @@ func TestCadence(t *testing.T) {
 		if r.kind != readFull {
 			t.Errorf("six pods in transition on five pages: %+v, want a full listing", r)
 		}
-		// Spend the reserve: then transitions are read as fast as the bucket refills.
+		// Past half the reserve, every other second; spent, as fast as the bucket refills.
 		at := cadenceNow
-		for range reserveFor(perSec) {
+		for range reserveFor(perSec)/2 + 3 { // the bucket refills a little meanwhile
+			at = at.Add(time.Second)
+			c.spent(at, readTargeted, 1)
+		}
+		r = c.next(at, exampleQuota(3000), readNeeds{pages: 5, transit: []string{"a"}}, s)
+		near(t, "half the reserve spent", r.wait, 2*time.Second)
+		for c.bucket.TokensAt(at) >= 1 {
 			at = at.Add(time.Second)
 			c.spent(at, readTargeted, 1)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/sync/singleflight"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -43,6 +44,7 @@ type sshIdentity struct {
 
 	accountKeys   []string // GET /v2/account/ssh-keys, cached
 	accountKeysAt time.Time
+	accountRead   singleflight.Group // creates that find the keys stale together share one read
 }
 
 // sshKey returns the node's signer and public key, creating the Secret on
@@ -151,12 +153,20 @@ func (p *Provider) sshAccess(ctx context.Context) (*policy.SSHAccess, error) {
 	keys, at := id.accountKeys, id.accountKeysAt
 	id.mu.Unlock()
 	if at.IsZero() || p.clock.Since(at) > accountKeysTTL {
-		if keys, err = p.rp.ListAccountSSHKeys(ctx); err != nil {
+		v, err, _ := id.accountRead.Do("keys", func() (any, error) {
+			keys, err := p.rp.ListAccountSSHKeys(ctx)
+			if err != nil {
+				return nil, err
+			}
+			id.mu.Lock()
+			id.accountKeys, id.accountKeysAt = keys, p.now()
+			id.mu.Unlock()
+			return keys, nil
+		})
+		if err != nil {
 			return nil, fmt.Errorf("read the account's SSH keys, which a pod must keep beside the node's: %w", err)
 		}
-		id.mu.Lock()
-		id.accountKeys, id.accountKeysAt = keys, p.now()
-		id.mu.Unlock()
+		keys = v.([]string)
 	}
 	return &policy.SSHAccess{PublicKey: public, AccountKeys: keys}, nil
 }

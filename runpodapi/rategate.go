@@ -17,7 +17,7 @@ import (
 // status never stops during a burst of creates).
 const (
 	statusMaxShare   = 0.5
-	statusFloorShare = 0.05
+	statusFloorShare = 0.02 // one request of a 60-a-minute window
 )
 
 type priority int

@@ -52,25 +52,28 @@ func (b Budget) RemainingShare() float64 {
 }
 
 // SustainableRate is the fastest steady request rate, per second, that the
-// windows allow from now on: no faster than the shortest window's quota over
-// its length, and no faster than any window's remaining requests spread over
-// the time to its reset (other clients of the key lower those). ok is false
-// while no window is known.
+// windows allow from now on: the shortest window's quota over its length,
+// lowered by any longer window whose remaining requests spread over the time
+// to its reset are fewer (other clients of the key spend those too). The
+// shortest window's own remaining count is not a rate: what a burst left of
+// it comes back at its reset, and the rate gate keeps requests inside it.
+// ok is false while no window is known.
 func (b Budget) SustainableRate(now time.Time) (perSecond float64, ok bool) {
-	perSecond = math.Inf(1)
-	var shortest RateWindow
-	for _, w := range b.Windows {
-		if w.Length > 0 && w.Quota > 0 && (shortest.Length == 0 || w.Length < shortest.Length) {
-			shortest = w
-		}
-		if left := w.Reset.Sub(now); w.Remaining >= 0 && left > 0 {
-			perSecond = math.Min(perSecond, float64(w.Remaining)/left.Seconds())
-			ok = true
+	shortest := -1
+	for i, w := range b.Windows {
+		if w.Length > 0 && w.Quota > 0 && (shortest < 0 || w.Length < b.Windows[shortest].Length) {
+			shortest = i
 		}
 	}
-	if shortest.Length > 0 {
-		perSecond = math.Min(perSecond, float64(shortest.Quota)/shortest.Length.Seconds())
-		ok = true
+	perSecond = math.Inf(1)
+	if shortest >= 0 {
+		w := b.Windows[shortest]
+		perSecond, ok = float64(w.Quota)/w.Length.Seconds(), true
+	}
+	for i, w := range b.Windows {
+		if left := w.Reset.Sub(now); i != shortest && w.Remaining >= 0 && left > 0 {
+			perSecond, ok = math.Min(perSecond, float64(w.Remaining)/left.Seconds()), true
+		}
 	}
 	if !ok {
 		return 0, false

@@ -71,7 +71,7 @@ func TestBudgetSustainableRate(t *testing.T) {
 		{"fresh example quota at the start of a day: the day binds", example(60, 3000, 50000, time.Minute, time.Hour, 24*time.Hour), 50000.0 / 86400, true},
 		{"late in the day what is left may go faster, never past the minute's quota", example(60, 3000, 50000, time.Minute, 30*time.Minute, time.Hour), 1, true},
 		{"another client drained the hour", example(60, 300, 50000, time.Minute, 30*time.Minute, time.Hour), 300.0 / 1800, true},
-		{"an exhausted minute stops it until its reset", example(0, 3000, 50000, 10*time.Second, time.Hour, time.Hour), 0, true},
+		{"what a burst left of the minute is no rate: it comes back at the reset", example(2, 3000, 50000, 50*time.Second, 30*time.Minute, time.Hour), 1, true},
 		{"a reset window counts at its quota", example(0, 3000, 50000, -time.Second, 30*time.Minute, time.Hour), 1, true},
 		{"headers without a policy", []RateWindow{win("minute", 0, 0, 30, 60*time.Second)}, 0.5, true},
 	}
