@@ -292,7 +292,9 @@
 //
 // # Rate limits and logs
 //
-// Fixed minute/hour/day windows per API key, aligned to UTC boundaries. Every
+// Fixed minute/hour/day windows per API key (AddAPIKey accepts more keys on
+// the same account, each with its own windows; SetQuota changes the quota at
+// runtime), aligned to UTC boundaries. Every
 // authenticated response carries RateLimit and RateLimit-Policy; an exhausted
 // window answers 429 with Retry-After (seconds until it resets) and consumes
 // nothing. Log events have ids "<RFC 3339 ts>/<12-digit sequence>"; `since`

@@ -84,7 +84,7 @@ func (s *Simulator) gateway(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	now := s.now()
-	if !s.limiter.admit(w, s.opts.APIKey, now) {
+	if !s.limiter.Load().admit(w, bearerKey(r), now) {
 		return false
 	}
 	switch {

@@ -1,10 +1,10 @@
 package simulator
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,8 +14,9 @@ type Simulator struct {
 	schemas  requestSchemas
 	mux      *http.ServeMux
 	dice     *dice
-	ids      *dice // registry and secret ids: their own draws leave pod ids as they were
-	limiter  *rateLimiter
+	ids      *dice                       // registry and secret ids: their own draws leave pod ids as they were
+	limiter  atomic.Pointer[rateLimiter] // SetQuota replaces it
+	keys     apiKeys                     // accepted beside opts.APIKey
 	faults   *faultState
 	counters *counters
 	ssh      *sshHub // the pods' SSH servers (ssh_hub.go)
@@ -43,7 +44,6 @@ func New(opts Options) *Simulator {
 		schemas:  schemas,
 		mux:      http.NewServeMux(),
 		dice:     newDice(opts.Seed),
-		limiter:  newRateLimiter(opts.Quota),
 		faults:   &faultState{},
 		counters: newCounters(),
 		ssh:      newSSHHub(),
@@ -51,6 +51,7 @@ func New(opts Options) *Simulator {
 		ids:      newDice(opts.Seed ^ accountSeed),
 		done:     make(chan struct{}),
 	}
+	s.limiter.Store(newRateLimiter(opts.Quota))
 	s.routes()
 	return s
 }
@@ -147,7 +148,7 @@ func (s *Simulator) authorize(w http.ResponseWriter, r *http.Request) bool {
 	case !strings.EqualFold(scheme, "Bearer"):
 		writeProblem(w, problemf(http.StatusUnauthorized, "malformed authorization header: expected a bearer token"))
 		return false
-	case subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.APIKey)) != 1:
+	case !s.accepts(token):
 		writeProblem(w, problemf(http.StatusUnauthorized, "invalid bearer token"))
 		return false
 	}
