@@ -28,7 +28,7 @@ const (
 	specQuotaPerMinute = 60
 	// reconcileInterval is the kubelet's default RECONCILE_INTERVAL, which
 	// the scenario keeps; the baseline polls at the old project's 10 s.
-	reconcileInterval = 10 * time.Second
+	reconcileInterval = 2 * time.Second
 	baselineInterval  = 10 * time.Second
 )
 

@@ -28,7 +28,7 @@ type kubelet struct {
 }
 
 // startKubelet runs a replica named name with the product's defaults
-// (RECONCILE_INTERVAL 10s, the LEASE_* defaults of app/config.go, client
+// (RECONCILE_INTERVAL 2s, the LEASE_* defaults of app/config.go, client
 // QPS as app/clients.go sets it) against the simulator, through the
 // ServiceAccount of kustomize/rbac; extra (KEY=VALUE) overrides them, for
 // experiments.

@@ -47,15 +47,16 @@ func (e *env) resolveBaseline(bl *baseline, s *scaleResult) {
 }
 
 // steady measures six reconcile rounds once the loop is at RECONCILE_INTERVAL.
-// Snapshots are taken 1 s after a list arrives, when its round has finished
-// and the next is 9 s away, so the rounds counted and the requests agree.
+// Snapshots are taken half an interval after a list arrives, when its round
+// has finished and the next is as far away, so the rounds counted and the
+// requests agree.
 func (e *env) steady(bl *baseline, k *kubelet, s *scaleResult) {
 	e.waitSlow(k)
-	time.Sleep(time.Second)
+	time.Sleep(reconcileInterval / 2)
 	c0, r0, t0 := e.sim.Counters(), k.rounds(), time.Now()
 	p0, _ := k.proc()
 	e.waitLists(c0["GET /v2/pods"]+6, 3*time.Minute)
-	time.Sleep(time.Second)
+	time.Sleep(reconcileInterval / 2)
 	c1, r1, t1 := e.sim.Counters(), k.rounds(), time.Now()
 	p1, _ := k.proc()
 	s.window, s.rounds = t1.Sub(t0), r1-r0

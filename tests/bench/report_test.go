@@ -34,12 +34,12 @@ func (r *results) report() string {
 	fmt.Fprintf(&out, "Local control plane (etcd, kube-apiserver, scheduler, controller-manager on 127.0.0.1), the RunPod v2 "+
 		"simulator in the test process (PROVISIONING %s, STARTING 0 s; quota raised to 100,000/min for setup — shares below "+
 		"are of the spec's advertised %d/min), one runpod-kubelet process built as the Dockerfile builds it (no -race) with "+
-		"the product defaults: RECONCILE_INTERVAL 10s, fast interval 1 s while a pod is in transition, the LEASE_* defaults of app/config.go (LEASE_DURATION 15s), "+
+		"the product defaults: RECONCILE_INTERVAL %s, STATUS_BUDGET_SHARE 0.25 (at this quota the budget never binds), fast interval 1 s while a pod is in transition, the LEASE_* defaults of app/config.go (LEASE_DURATION 15s), "+
 		"the Kubernetes client QPS of app/clients.go. CPU-only bare pods, restartPolicy Never, created 32 "+
 		"at a time through the API server. The baseline is the old project's status reading, run in the same process "+
 		"against the same simulator at the same time: every %s, `GET /v2/pods/{id}` for each pod, one after the other; it "+
 		"pushes nothing to Kubernetes, so its lag is when it could first have known (a lower bound).\n\n",
-		provisioningDelay, specQuotaPerMinute, baselineInterval)
+		provisioningDelay, specQuotaPerMinute, reconcileInterval, baselineInterval)
 
 	var t table
 	t.row("figure", "pods", "runpod-kubelet", "per-pod polling baseline", "baseline ÷ kubelet", "target", "result")
@@ -98,7 +98,7 @@ func (r *results) lagRows(t *table, s *scaleResult) {
 	if len(s.steadyLag) > 0 {
 		t.row("status lag, steady pod (RunPod EXITED → Kubernetes Succeeded) p50 / p95", n, s.steadyLag.p50p95(),
 			s.baseSteady.p50p95(), ratio(float64(s.baseSteady.pct(95)), float64(s.steadyLag.pct(95))),
-			"none (bounded by RECONCILE_INTERVAL 10 s)", "")
+			fmt.Sprintf("none (bounded by RECONCILE_INTERVAL %s)", reconcileInterval), "")
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 const singlePods = 6
 
 // flipsPerScale is how many steady pods have their RunPod pod set EXITED,
-// one every flipSpacing so the flips fall at every phase of the 10 s round.
+// one every flipSpacing so the flips fall at every phase of the round.
 const (
 	flipsPerScale = 20
 	flipSpacing   = 1370 * time.Millisecond
@@ -101,7 +101,7 @@ func (e *env) singles(w *podWatch, bl *baseline, k *kubelet, s *scaleResult, liv
 		}
 		e.waitSlow(k)
 		e.resolveBaseline(bl, s)
-		// Flip at a different phase of the 10 s round each time.
+		// Flip at a different phase of the round each time.
 		offset := time.Duration(float64(reconcileInterval) * (float64(i) + 0.5) / float64(singlePods-1))
 		e.flip(w, bl, k, s, []string{name}, 0, offset)
 		e.deletePods(w, []string{name}, time.Minute)
