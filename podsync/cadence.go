@@ -124,10 +124,10 @@ func (c *cadence) spent(now time.Time, kind readKind, requests int) {
 // perMinute is the status budget in requests a minute, 0 while unknown.
 func (c *cadence) perMinute() float64 { return c.perSec * 60 }
 
-// reserveFor is the reserve kept for pods in transition: about 45 s of the
-// status rate (at the example quota, a start read every second or two);
-// a bigger one would hold steady listings back longer after transitions.
-// At least two reads and at most 30.
+// reserveFor is the reserve kept for pods in transition: about 90 s of the
+// status rate (at the example quota, three starts in a row read every second
+// or two). Steady listings wait while it refills, so after many transitions
+// a steady pod waits up to that much longer. At least two reads, at most 30.
 func reserveFor(perSec float64) int {
-	return min(30, max(2, int(math.Ceil(perSec*45))))
+	return min(30, max(2, int(math.Ceil(perSec*90))))
 }

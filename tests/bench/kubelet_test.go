@@ -34,12 +34,18 @@ type kubelet struct {
 // experiments.
 func (e *env) startKubelet(name string, extra ...string) *kubelet {
 	e.t.Helper()
+	return e.runKubelet(name, simKey, e.sim.URL, nodeName, extra...)
+}
+
+// runKubelet starts replica name of node against the RunPod API at url with key.
+func (e *env) runKubelet(name, key, url, node string, extra ...string) *kubelet {
+	e.t.Helper()
 	k := &kubelet{health: kubeletproc.FreeAddr(e.t), pprof: kubeletproc.FreeAddr(e.t)}
 	k.Process = kubeletproc.Start(e.t, kubeletBin, name, append([]string{
 		"KUBECONFIG=" + e.saConf,
-		"RUNPOD_API_KEY=" + simKey,
-		"RUNPOD_API_URL=" + e.sim.URL,
-		"NODE_NAME=" + nodeName,
+		"RUNPOD_API_KEY=" + key,
+		"RUNPOD_API_URL=" + url,
+		"NODE_NAME=" + node,
 		"POD_NAME=" + name,
 		"INTERNAL_IP=127.0.0.1",
 		"LISTEN_ADDR=" + kubeletproc.FreeAddr(e.t),

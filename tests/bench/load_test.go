@@ -39,7 +39,10 @@ func podNames(prefix string, from, n int) []string {
 
 // createPods creates the pods with 32 parallel requests and notes when each
 // was sent; it returns when every create has been answered.
-func (e *env) createPods(w *podWatch, names []string) {
+func (e *env) createPods(w *podWatch, names []string) { e.createPodsOf(w, names, cpuPod) }
+
+// createPodsOf is createPods with the pods mk makes.
+func (e *env) createPodsOf(w *podWatch, names []string, mk func(name string) *corev1.Pod) {
 	e.t.Helper()
 	work := make(chan string)
 	errs := make(chan error, len(names))
@@ -50,7 +53,7 @@ func (e *env) createPods(w *podWatch, names []string) {
 			defer wg.Done()
 			for name := range work {
 				w.submitted(name, time.Now())
-				if _, err := e.kube.CoreV1().Pods(namespace).Create(context.Background(), cpuPod(name), metav1.CreateOptions{}); err != nil {
+				if _, err := e.kube.CoreV1().Pods(namespace).Create(context.Background(), mk(name), metav1.CreateOptions{}); err != nil {
 					errs <- fmt.Errorf("create pod %s: %w", name, err)
 				}
 			}
@@ -123,8 +126,14 @@ func (e *env) waitAnnotated(w *podWatch, names []string, timeout time.Duration) 
 // runpodPods maps the simulator's live pods by Kubernetes pod name, through
 // the deterministic RunPod name of each pod's UID.
 func (e *env) runpodPods(w *podWatch, names []string) map[string]runpodapi.Pod {
+	return runpodPodsOf(e.sim.Pods(), w, e.clusterID, nodeName, names)
+}
+
+// runpodPodsOf maps pods by Kubernetes pod name, through the RunPod name a
+// kubelet of clusterID on node gives each pod's UID.
+func runpodPodsOf(pods []runpodapi.Pod, w *podWatch, clusterID, node string, names []string) map[string]runpodapi.Pod {
 	byName := map[string]runpodapi.Pod{}
-	for _, rp := range e.sim.Pods() {
+	for _, rp := range pods {
 		byName[rp.Name] = rp
 	}
 	out := map[string]runpodapi.Pod{}
@@ -133,12 +142,10 @@ func (e *env) runpodPods(w *podWatch, names []string) map[string]runpodapi.Pod {
 		if s.uid == "" {
 			continue
 		}
-		rpName, err := policy.Name(e.clusterID, nodeName, string(s.uid))
-		if err != nil {
-			continue
-		}
-		if rp, ok := byName[rpName]; ok {
-			out[n] = rp
+		if rpName, err := policy.Name(clusterID, node, string(s.uid)); err == nil {
+			if rp, ok := byName[rpName]; ok {
+				out[n] = rp
+			}
 		}
 	}
 	return out

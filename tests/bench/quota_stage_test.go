@@ -2,10 +2,8 @@ package bench
 
 import (
 	"context"
-	"fmt"
 	"net/http/httptest"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 
@@ -15,10 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/runpod-kubelet/runpod-kubelet/podsync"
-	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi/simulator"
-	"github.com/runpod-kubelet/runpod-kubelet/tests/kubeletproc"
 )
 
 const (
@@ -67,21 +63,10 @@ func (e *env) newStage(page int, q simulator.Quota) *stage {
 // settings; extra (KEY=VALUE) adds to them (CLUSTER_ID).
 func (st *stage) startKubelet(node, name, key string, extra ...string) *kubelet {
 	e := st.e
-	k := &kubelet{health: kubeletproc.FreeAddr(e.t), pprof: kubeletproc.FreeAddr(e.t)}
-	k.Process = kubeletproc.Start(e.t, kubeletBin, name, append([]string{
-		"KUBECONFIG=" + e.saConf,
-		"RUNPOD_API_KEY=" + key,
-		"RUNPOD_API_URL=" + st.url,
-		"NODE_NAME=" + node,
-		"POD_NAME=" + name,
-		"INTERNAL_IP=127.0.0.1",
-		"LISTEN_ADDR=" + kubeletproc.FreeAddr(e.t),
-		"HEALTH_ADDR=" + k.health,
-		"LOG_LEVEL=info",
-		"RPK_BENCH_PPROF_ADDR=" + k.pprof,
+	k := e.runKubelet(name, key, st.url, node, append([]string{
 		"RECONCILE_INTERVAL=" + quotaReconcile,
 		"STATUS_BUDGET_SHARE=" + statusShare(),
-	}, extra...))
+	}, extra...)...)
 	st.kubelets, st.nodes = append(st.kubelets, k), append(st.nodes, node)
 	e.waitLog(k, "node ready; reconciling", 90*time.Second)
 	return k
@@ -122,56 +107,19 @@ func (st *stage) close() {
 }
 
 // createPods creates the pods on node, 32 requests at a time, as
-// createPods does for TestScale's one node.
+// createPods does for the stage's node what env.createPods does for TestScale's.
 func (st *stage) createPods(w *podWatch, node string, names []string) {
-	e := st.e
-	e.t.Helper()
-	work := make(chan string)
-	errs := make(chan error, len(names))
-	var wg sync.WaitGroup
-	for range min(32, len(names)) {
-		wg.Go(func() {
-			for name := range work {
-				pod := cpuPod(name)
-				pod.Spec.NodeSelector[corev1.LabelHostname] = node
-				w.submitted(name, time.Now())
-				if _, err := e.kube.CoreV1().Pods(namespace).Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
-					errs <- fmt.Errorf("create pod %s: %w", name, err)
-				}
-			}
-		})
-	}
-	for _, n := range names {
-		work <- n
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		e.t.Fatal(err)
-	}
+	st.e.t.Helper()
+	st.e.createPodsOf(w, names, func(name string) *corev1.Pod {
+		pod := cpuPod(name)
+		pod.Spec.NodeSelector[corev1.LabelHostname] = node
+		return pod
+	})
 }
 
-// runpodPods maps the stage's RunPod pods by Kubernetes pod name, through
-// the RunPod name a kubelet of clusterID on node gives each pod's UID.
+// runpodPods maps the stage's RunPod pods by Kubernetes pod name.
 func (st *stage) runpodPods(w *podWatch, clusterID, node string, names []string) map[string]runpodapi.Pod {
-	byName := map[string]runpodapi.Pod{}
-	for _, rp := range st.sim.Pods() {
-		byName[rp.Name] = rp
-	}
-	out := map[string]runpodapi.Pod{}
-	for _, n := range names {
-		s := w.get(n)
-		if s.uid == "" {
-			continue
-		}
-		if rpName, err := policy.Name(clusterID, node, string(s.uid)); err == nil {
-			if rp, ok := byName[rpName]; ok {
-				out[n] = rp
-			}
-		}
-	}
-	return out
+	return runpodPodsOf(st.sim.Pods(), w, clusterID, node, names)
 }
 
 // waitFor polls cond every 100 ms until it holds (true) or timeout passes
