@@ -22,7 +22,9 @@
 //	spend.go      what fits under MAX_HOURLY_SPEND
 //	writeback.go  everything written back to Kubernetes: status and annotations
 //	status.go     the pure RunPod → pod status mapping
-//	reconcile.go  the round: one listing, every pod brought up to date
+//	cadence.go    when the next status read runs and what it is: the status budget
+//	reconcile.go  the loop, and the round: one listing, every pod brought up to date
+//	transitions.go targeted reads (GET /v2/pods/{id}) of the pods in transition
 //	restart.go    restartPolicy after EXITED/ERROR
 //	delete.go     DeletePod, and the deletes the rounds decide
 //
