@@ -74,8 +74,12 @@ func (c *cadence) next(now time.Time, b runpodapi.Budget, n readNeeds, s Setting
 	perSec := c.share * sustained
 	pages := max(1, n.pages)
 	keep := reserveFor(perSec)
-	if c.perSec == 0 { // the first budget of the term: start with a full bucket
+	switch {
+	case c.perSec == 0: // the first budget of the term: start with a full bucket
 		c.bucket = rate.NewLimiter(rate.Limit(perSec), keep+pages)
+	case perSec < c.perSec/2: // the quota shrank (or another client took it): no credit from the old rate
+		c.bucket = rate.NewLimiter(rate.Limit(perSec), keep+pages)
+		c.bucket.AllowN(now, pages) // the reserve stays; the next listing waits for its pages
 	}
 	c.perSec = perSec
 	c.bucket.SetLimitAt(now, rate.Limit(perSec))

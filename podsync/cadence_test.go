@@ -96,6 +96,18 @@ func TestCadence(t *testing.T) {
 			t.Errorf("perMinute = %v, want %v", c.perMinute(), want)
 		}
 	})
+	t.Run("when the quota shrinks, nothing saved at the old rate is spent", func(t *testing.T) {
+		c := newCadence(0.25)
+		raised := exampleQuota(3000)
+		for i := range raised.Windows {
+			raised.Windows[i].Quota *= 1000
+			raised.Windows[i].Remaining *= 1000
+		}
+		c.next(cadenceNow, raised, readNeeds{pages: 3}, s)
+		c.spent(cadenceNow, readFull, 3)
+		r := c.next(cadenceNow.Add(10*time.Second), exampleQuota(3000), readNeeds{pages: 3}, s)
+		near(t, "first listing at the example quota", r.wait, secs(3/perSec))
+	})
 	t.Run("a long wait is decided again after maxStatusWait", func(t *testing.T) {
 		c := newCadence(0.25)
 		c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: 50}, s)

@@ -31,6 +31,7 @@ func (p *Provider) Run(ctx context.Context) {
 		p.q.rounds.Done(tok)
 		now := p.clock.Now()
 		read := p.cad.next(now, p.rp.Budget(), p.readNeeds(), p.s)
+		p.metrics.StatusBudget(p.cad.perMinute())
 		if read.wait > 0 {
 			p.q.rounds.AddAfter(tok, read.wait)
 			continue
@@ -43,7 +44,6 @@ func (p *Provider) Run(ctx context.Context) {
 			cost = p.Round(ctx)
 		}
 		p.cad.spent(now, read.kind, cost)
-		p.metrics.StatusBudget(p.cad.perMinute())
 		p.q.rounds.Add(tok) // the cadence says when
 	}
 }

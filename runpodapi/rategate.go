@@ -16,7 +16,7 @@ import (
 // the rest), and at least statusFloorShare while other requests wait (so
 // status never stops during a burst of creates).
 const (
-	statusMaxShare   = 0.5
+	statusMaxShare   = 0.4
 	statusFloorShare = 0.02 // one request of a 60-a-minute window
 )
 
@@ -31,7 +31,7 @@ type priorityKey struct{}
 
 // WithStatusRead marks ctx's requests as status reads: the rate gate serves
 // every other request first, keeping status reads to their floor of each
-// window while others wait, and never lets them take more than half a window.
+// window while others wait, and never lets them take more than 40 % of one.
 func WithStatusRead(ctx context.Context) context.Context {
 	return context.WithValue(ctx, priorityKey{}, priorityStatus)
 }

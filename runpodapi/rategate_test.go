@@ -21,7 +21,7 @@ func TestRateGateAdmit(t *testing.T) {
 	tests := []struct {
 		name          string
 		prio          priority
-		window        gateWindow // quota 20: status floor 1, cap 10
+		window        gateWindow // quota 20: status floor 1, cap 8
 		workWaiting   int
 		statusWaiting int
 		paused        bool
@@ -34,8 +34,8 @@ func TestRateGateAdmit(t *testing.T) {
 		{"an exhausted window holds everything until its reset", priorityWork, minuteWindow(20, 0, 0), 0, 0, false, false, reset},
 		{"status gets its floor while work waits", priorityStatus, minuteWindow(20, 5, 0), 1, 0, false, true, time.Time{}},
 		{"beyond its floor status waits for the others", priorityStatus, minuteWindow(20, 5, 1), 1, 0, false, false, time.Time{}},
-		{"status alone may use up to half the window", priorityStatus, minuteWindow(20, 11, 9), 0, 0, false, true, time.Time{}},
-		{"never more than half", priorityStatus, minuteWindow(20, 10, 10), 0, 0, false, false, reset},
+		{"status alone may use up to 40 % of the window", priorityStatus, minuteWindow(20, 13, 7), 0, 0, false, true, time.Time{}},
+		{"never more than that", priorityStatus, minuteWindow(20, 12, 8), 0, 0, false, false, reset},
 		{"a 429's Retry-After holds everything", priorityWork, minuteWindow(20, 10, 0), 0, 0, true, false, gateNow.Add(5 * time.Second)},
 	}
 	for _, tt := range tests {

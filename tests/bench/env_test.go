@@ -59,6 +59,9 @@ func newEnv(t *testing.T) *env {
 	opts.ProvisioningDelay, opts.StartingDelay = provisioningDelay, 0
 	// Room for setup at scale; the table reports the share of the spec's 60/min.
 	opts.Quota = simulator.Quota{Minute: 100000, Hour: 1000000, Day: 10000000}
+	// One page holds every pod, as before listings were paginated, so the
+	// figures compare with earlier runs; TestQuota measures pages.
+	opts.PageSize = 1000
 	sim := simulator.NewServer(opts)
 	t.Cleanup(sim.Close)
 	sim.SetCapacity(simulator.CPUFlavorID, "US-TX-3", 10000) // 1,000 CPU pods of 2 vCPUs and more

@@ -53,9 +53,8 @@ type steadyResult struct {
 	budget           float64       // B, requests/minute
 	budgetFromMetric bool          // false: the 0.25 fallback
 	pages            int           // ⌈N/P⌉ of the listing in the window
-	bound            time.Duration // pages · 60 / B, for spreading the flips
-	listing          float64       // B: listing pages a minute the kubelet sent while the flips were being seen
-	listBound        time.Duration // pages · 60 / listing: the freshest those listings allow
+	bound            time.Duration // pages · 60 / B
+	listing          float64       // listing pages a minute the kubelet sent while the flips were being seen
 
 	steadyLag, baseSteady          samples // EXITED set → Succeeded; → the baseline's GET showing it
 	steadyUnseen, baseSteadyUnseen int

@@ -71,10 +71,8 @@ func (e *env) steadyAtQuota(w *podWatch, res *quotaResults, sc quotaScale, p quo
 	t1 := time.Now()
 	r.window = t1.Sub(t0)
 	r.kubelet, r.baseline = st.tap.count(simKey, t0, t1), st.tap.count(baselineKey, t0, t1)
-	// B over the flips' phase: the listings that could show them.
-	if r.listing = float64(st.tap.count(simKey, t0, flipsDone).routes["GET /v2/pods"]) / flipsDone.Sub(t0).Minutes(); r.listing > 0 {
-		r.listBound = time.Duration(float64(r.pages) * float64(time.Minute) / r.listing)
-	}
+	// What listings took while the flips were being seen.
+	r.listing = float64(st.tap.count(simKey, t0, flipsDone).routes["GET /v2/pods"]) / flipsDone.Sub(t0).Minutes()
 	r.kubelet429, r.base429 = st.tap.count(simKey, switched, t1).tooMany, st.tap.count(baselineKey, switched, t1).tooMany
 	r.since = t1.Sub(switched)
 	for _, n := range flipped {
