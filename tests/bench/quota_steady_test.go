@@ -46,6 +46,10 @@ func (e *env) steadyAtQuota(w *podWatch, res *quotaResults, sc quotaScale, p quo
 	switched := time.Now()
 	st.sim.SetQuota(exampleQuota)
 	time.Sleep(p.settle)
+	// A listing that began at the raised quota ends before the kubelet decides
+	// again (at 1,000 pods and pages of 20 it is fifty pages): wait until its
+	// budget is one the example quota can give.
+	waitFor(4*time.Minute, func() bool { b, _ := statusBudget(k); return b <= shareOf()*float64(exampleQuota.Minute) })
 	r.budget, r.budgetFromMetric = statusBudget(k)
 	r.pages = pagesOf(max(sc.pods, setup+quotaTransitions), sc.page)
 	r.bound = time.Duration(float64(r.pages) * float64(time.Minute) / r.budget)
@@ -97,11 +101,16 @@ func statusBudget(k *kubelet) (perMinute float64, fromMetric bool) {
 	if v, err := k.metric(budgetMetric); err == nil && v > 0 {
 		return v, true
 	}
+	return shareOf() * slowestRate(exampleQuota), false
+}
+
+// shareOf is STATUS_BUDGET_SHARE as passed, as a number.
+func shareOf() float64 {
 	share, err := strconv.ParseFloat(statusShare(), 64)
 	if err != nil || share <= 0 {
-		share = 0.25
+		return 0.25
 	}
-	return share * slowestRate(exampleQuota), false
+	return share
 }
 
 // slowestRate is min over the windows of quota/length, per minute.
