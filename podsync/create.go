@@ -101,7 +101,7 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 		} else {
 			p.metrics.Count(OpCreate)
 		}
-		p.recordState(push, res.pod)
+		p.record(key)
 	}
 	p.kick()
 }

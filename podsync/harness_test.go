@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	k8stesting "k8s.io/client-go/testing"
@@ -76,7 +77,8 @@ type rig struct {
 type rigConfig struct {
 	settings func(*Settings)
 	sim      func(*simulator.Options)
-	runpod   func(RunPod) RunPod // wraps what the provider sees of RunPod
+	runpod   func(RunPod) RunPod                             // wraps what the provider sees of RunPod
+	kube     func(kubernetes.Interface) kubernetes.Interface // wraps what it sees of the API server
 	// writeStatus makes the notifier store pushed statuses in the fake API
 	// server, as virtual-kubelet's pod controller does, so rounds reach a steady state.
 	writeStatus bool
@@ -203,7 +205,11 @@ func (r *rig) newTerm() *Provider {
 	if r.cfg.runpod != nil {
 		rp = r.cfg.runpod(rp)
 	}
-	r.p = New(Deps{Settings: r.settings, RunPod: rp, Kube: r.kube, Recorder: probingRecorder{r.recorder, r}, Health: r.health,
+	var kube kubernetes.Interface = r.kube
+	if r.cfg.kube != nil {
+		kube = r.cfg.kube(kube)
+	}
+	r.p = New(Deps{Settings: r.settings, RunPod: rp, Kube: kube, Recorder: probingRecorder{r.recorder, r}, Health: r.health,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Handover: r.handover, Clock: r.clk})
 	r.probe.Store(r.p)
 	r.p.Attach(r.listers(r.podLister))

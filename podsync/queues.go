@@ -23,6 +23,10 @@ import (
 //   - deletes, one item per RunPod id the round ended: retried with back-off.
 //   - exits, keyed by pod: read a stopped container's exit status from its log.
 //   - updates, keyed by pod: PATCH a changed image.
+//   - records, keyed by pod: write the RunPod pod's facts into the pod's
+//     annotations. Neither a round nor a create worker waits for that write
+//     (it queues behind the client's QPS with status and events); a failed
+//     one is retried with back-off, and each round compares them again.
 //   - rounds: one token, due when the next listing is; kick brings it forward.
 type queues struct {
 	creates  workqueue.TypedRateLimitingInterface[string]
@@ -30,14 +34,17 @@ type queues struct {
 	deletes  workqueue.TypedRateLimitingInterface[deletion]
 	exits    workqueue.TypedRateLimitingInterface[string]
 	updates  workqueue.TypedRateLimitingInterface[string]
+	records  workqueue.TypedRateLimitingInterface[string]
 	rounds   workqueue.TypedDelayingInterface[roundToken]
 }
 
 // createWorkers bounds concurrent creates; exitReaders concurrent log
-// reads (each lasts about the client's log idle gap).
+// reads (each lasts about the client's log idle gap); recordWriters
+// concurrent annotation patches (the Kubernetes client's QPS paces them).
 const (
 	createWorkers = 8
 	exitReaders   = 4
+	recordWriters = 4
 )
 
 // roundToken is the one item of the rounds queue.
@@ -70,6 +77,9 @@ func newQueues(s Settings, clk clock.WithTicker) *queues {
 		updates: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.NewTypedItemExponentialFailureRateLimiter[string](s.RetryBackoff, 5*time.Minute),
 			workqueue.TypedRateLimitingQueueConfig[string]{Clock: clk}),
+		records: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.NewTypedItemExponentialFailureRateLimiter[string](time.Second, time.Minute),
+			workqueue.TypedRateLimitingQueueConfig[string]{Clock: clk}),
 		rounds: workqueue.NewTypedDelayingQueueWithConfig(workqueue.TypedDelayingQueueConfig[roundToken]{Clock: clk}),
 	}
 }
@@ -80,6 +90,7 @@ func (q *queues) shutDown() {
 	q.deletes.ShutDown()
 	q.exits.ShutDown()
 	q.updates.ShutDown()
+	q.records.ShutDown()
 	q.rounds.ShutDown()
 }
 
@@ -97,6 +108,9 @@ func (p *Provider) Start(ctx context.Context) {
 	go drain(p.q.updates, func(key string) { p.updateOnce(ctx, key) })
 	for range exitReaders {
 		go drain(p.q.exits, func(key string) { p.readExit(ctx, key) })
+	}
+	for range recordWriters {
+		go drain(p.q.records, func(key string) { p.recordOnce(ctx, key) })
 	}
 	go func() {
 		<-ctx.Done()

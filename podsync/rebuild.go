@@ -32,7 +32,11 @@ func (p *Provider) Rebuild(ctx context.Context) error {
 	if rpErr != nil {
 		p.log.Warn("list RunPod pods at term start; annotated pods wait to be proven ours", "err", rpErr)
 	}
-	var records []pendingRecord
+	type adoption struct {
+		pod *corev1.Pod
+		id  string
+	}
+	var records []adoption
 	var forged []pendingForged
 	adopted := 0
 	p.tr.with(func(m map[string]*tracked) {
@@ -51,7 +55,7 @@ func (p *Provider) Rebuild(ctx context.Context) error {
 			m[podKey(pod)] = t
 			adopted++
 			if t.runpod != nil && ReadState(pod.Annotations).RunPodID != t.runpodID {
-				records = append(records, pendingRecord{pod: t.pod, rp: t.runpod})
+				records = append(records, adoption{pod: t.pod, id: t.runpodID})
 			}
 		}
 	})
@@ -59,8 +63,8 @@ func (p *Provider) Rebuild(ctx context.Context) error {
 		p.forgedEvent(f.pod, f.id, f.rp)
 	}
 	for _, r := range records {
-		p.event(r.pod, corev1.EventTypeNormal, EventAdopted, "adopted RunPod pod %s found by name after a restart", r.rp.ID)
-		p.recordState(r.pod, r.rp)
+		p.event(r.pod, corev1.EventTypeNormal, EventAdopted, "adopted RunPod pod %s found by name after a restart", r.id)
+		p.record(podKey(r.pod))
 	}
 	for range adopted {
 		p.metrics.Count(OpAdopt)

@@ -84,16 +84,11 @@ type roundWork struct {
 	restarts []string // pods to start again, after their back-off
 	exits    []string // pods whose exit status is to be read from their log
 	forgive  []string // pods whose restart back-off starts over
-	records  []pendingRecord
+	records  []string // pods whose annotations are to be written
 	gone     []pendingGone
 	events   []pendingEvent
 	proofs   []pendingProof
 	forged   []pendingForged
-}
-
-type pendingRecord struct {
-	pod *corev1.Pod
-	rp  *runpodapi.Pod
 }
 
 // Round lists RunPod once (every page), brings every tracked pod up to
@@ -183,7 +178,7 @@ func (p *Provider) reconcileUncreated(t *tracked, l *listing, now time.Time, w *
 	}
 	if rp := p.ownPodIn(l, t.uid()); rp != nil {
 		t.runpodID, t.runpod, t.waiting, t.createdAt = rp.ID, rp, nil, now // an uncertain or earlier create resolved
-		w.records = append(w.records, pendingRecord{pod: t.pod, rp: t.runpod})
+		w.records = append(w.records, podKey(t.pod))
 		w.event(t.pod, corev1.EventTypeNormal, EventAdopted, "adopted RunPod pod %s (%s), found by name: an earlier create made it", rp.ID, rp.Status)
 		return
 	}
@@ -205,7 +200,7 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 		return
 	}
 	if statePatch(string(t.uid()), cur.Annotations, mergeState(ReadState(cur.Annotations), StateOf(rp))) != nil {
-		w.records = append(w.records, pendingRecord{pod: t.pod, rp: t.runpod})
+		w.records = append(w.records, podKey(t.pod))
 	}
 	if t.terminal {
 		p.reconcileEnded(t, rp, now, w) // ended earlier (perhaps in another term) but still there
@@ -279,8 +274,8 @@ func (p *Provider) apply(ctx context.Context, w roundWork) {
 	for _, f := range w.forged {
 		p.forgedEvent(f.pod, f.id, f.rp)
 	}
-	for _, r := range w.records {
-		p.recordState(r.pod, r.rp)
+	for _, key := range w.records {
+		p.record(key)
 	}
 }
 

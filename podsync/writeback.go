@@ -2,6 +2,7 @@ package podsync
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -106,22 +107,48 @@ func slim(pod *corev1.Pod) *corev1.Pod {
 	return shallow.DeepCopy()
 }
 
+// record queues a write of the tracked pod's RunPod facts into its
+// annotations (records queue).
+func (p *Provider) record(key string) { p.q.records.Add(key) }
+
+// recordOnce writes what the tracker holds for key now: a pod whose state
+// changed twice before its turn gets one patch. A failed write is retried
+// with back-off; every round compares the annotations again anyway.
+func (p *Provider) recordOnce(ctx context.Context, key string) {
+	var pod *corev1.Pod
+	var rp *runpodapi.Pod
+	p.tr.get(key, func(t *tracked) {
+		if t.runpod != nil && !t.deleted {
+			pod, rp = t.pod, copyPod(t.runpod)
+		}
+	})
+	if pod == nil {
+		p.q.records.Forget(key) // not created yet, deleted or gone: nothing to record
+		return
+	}
+	if err := p.recordState(ctx, pod, rp); err != nil {
+		p.log.Warn("record RunPod state in pod annotations; will retry", "pod", key, "runpodID", rp.ID, "err", err)
+		p.q.records.AddRateLimited(key)
+		return
+	}
+	p.q.records.Forget(key)
+}
+
 // recordState writes the RunPod pod's facts into the pod's annotations when
-// they changed. A failed patch is retried by the next reconcile round, which
-// compares the annotations again.
-func (p *Provider) recordState(pod *corev1.Pod, rp *runpodapi.Pod) {
+// they changed.
+func (p *Provider) recordState(ctx context.Context, pod *corev1.Pod, rp *runpodapi.Pod) error {
 	current := p.currentPod(pod)
 	state := mergeState(ReadState(current.Annotations), StateOf(rp))
 	patch := statePatch(string(pod.UID), current.Annotations, state)
 	if patch == nil {
-		return
+		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	_, err := p.kube.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.MergePatchType, patch, metav1.PatchOptions{})
-	if err != nil {
-		p.log.Warn("record RunPod state in pod annotations; will retry next round", "pod", podKey(pod), "runpodID", rp.ID, "err", err)
+	if _, err := p.kube.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		return fmt.Errorf("patch annotations of %s: %w", podKey(pod), err)
 	}
+	return nil
 }
 
 // currentPod is the pod as the informer has it now (annotations and status
