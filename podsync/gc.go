@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -57,7 +56,7 @@ func (p *Provider) collectOrphans(ctx context.Context, l *listing, kube map[stri
 		return
 	}
 	for _, rp := range orphans {
-		if uid, _ := policy.Owned(rp, p.s.ClusterID, p.s.NodeName); stored[types.UID(uid)] {
+		if uid, _ := p.owner.Owns(rp); stored[types.UID(uid)] {
 			continue // the informer has not caught up with this pod yet
 		}
 		if err := p.deleteRunPod(ctx, rp.ID); err != nil {
@@ -91,7 +90,7 @@ func (p *Provider) isOrphan(rp *runpodapi.Pod, live map[types.UID]bool, now time
 	if rp.Status == runpodapi.StatusTerminated || rp.Locked {
 		return false // a locked pod is someone's decision: RunPod refuses its delete until it is unlocked
 	}
-	uid, ok := policy.Owned(rp, p.s.ClusterID, p.s.NodeName)
+	uid, ok := p.owner.Owns(rp)
 	if !ok || live[types.UID(uid)] {
 		return false
 	}
@@ -110,7 +109,7 @@ func (p *Provider) isDuplicate(rp *runpodapi.Pod, recorded map[types.UID]recorde
 	if rp.Status == runpodapi.StatusTerminated || rp.Locked {
 		return recordedPod{}, false
 	}
-	uid, ok := policy.Owned(rp, p.s.ClusterID, p.s.NodeName)
+	uid, ok := p.owner.Owns(rp)
 	if !ok {
 		return recordedPod{}, false
 	}

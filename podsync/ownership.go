@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -21,7 +20,7 @@ import (
 
 // owns reports whether rp is the RunPod pod this node made for pod UID uid.
 func (p *Provider) owns(rp *runpodapi.Pod, uid types.UID) bool {
-	got, ok := policy.Owned(rp, p.s.ClusterID, p.s.NodeName)
+	got, ok := p.owner.Owns(rp)
 	return ok && got == string(uid)
 }
 

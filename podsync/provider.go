@@ -37,6 +37,7 @@ type Deps struct {
 // term builds a new Provider: its tracker is a cache, rebuilt by Rebuild.
 type Provider struct {
 	s        Settings
+	owner    policy.Owner // which listed RunPod pods are this node's
 	rp       RunPod
 	kube     kubernetes.Interface
 	recorder record.EventRecorder
@@ -87,6 +88,7 @@ func New(d Deps) *Provider {
 	s := d.Settings.withDefaults()
 	return &Provider{
 		s: s, rp: d.RunPod, kube: d.Kube, recorder: d.Recorder, health: d.Health, metrics: d.Metrics, log: d.Log, clock: d.Clock,
+		owner:    policy.NewOwner(s.ClusterID, s.NodeName),
 		tr:       newTracker(),
 		catalog:  newCatalogCache(d.RunPod, s.CatalogTTL, d.Clock),
 		images:   newImageConfigs(d.Clock),

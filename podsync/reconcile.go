@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -286,7 +285,7 @@ func (p *Provider) reportSpend(l *listing, took time.Duration) {
 	var n int
 	byStatus := map[string]int{}
 	for _, rp := range l.byID {
-		if _, ok := policy.Owned(rp, p.s.ClusterID, p.s.NodeName); ok && rp.Status != runpodapi.StatusTerminated {
+		if _, ok := p.owner.Owns(rp); ok && rp.Status != runpodapi.StatusTerminated {
 			total += rp.Cost
 			n++
 			byStatus[string(rp.Status)]++

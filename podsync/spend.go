@@ -5,7 +5,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/runpod-kubelet/runpod-kubelet/policy"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
 
@@ -26,7 +25,7 @@ func (p *Provider) spendLocked(m map[string]*tracked, except string) (float64, i
 	listed := map[string]bool{}
 	if l != nil {
 		for id, rp := range l.byID {
-			if _, ok := policy.Owned(rp, p.s.ClusterID, p.s.NodeName); ok && rp.Status != runpodapi.StatusTerminated {
+			if _, ok := p.owner.Owns(rp); ok && rp.Status != runpodapi.StatusTerminated {
 				listed[id] = true
 				total += rp.Cost
 				count++
@@ -62,6 +61,10 @@ func (p *Provider) reserve(key string, cost float64) bool {
 	p.tr.with(func(m map[string]*tracked) {
 		t, found := m[key]
 		if !found {
+			return
+		}
+		if p.s.MaxHourlySpend <= 0 { // no cap: the node's spend is not worth a walk over every pod per create
+			t.reserved, ok = cost, true
 			return
 		}
 		if spend, _ := p.spendLocked(m, key); p.fits(spend, cost) {

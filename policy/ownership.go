@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
@@ -35,8 +37,30 @@ func ownershipEnv(clusterID, nodeName string, pod *corev1.Pod) map[string]string
 // carry the same cluster id, node name and pod UID. A garbage collector should
 // delete nothing this does not claim.
 func Owned(p *runpodapi.Pod, clusterID, nodeName string) (podUID string, ok bool) {
-	uid, ok := OwnedBy(p.Name, clusterID, nodeName)
-	if !ok || p.Env[EnvClusterID] != clusterID || p.Env[EnvNodeName] != nodeName || p.Env[EnvPodUID] != uid {
+	return NewOwner(clusterID, nodeName).Owns(p)
+}
+
+// Owner is Owned for one node, with its name prefix hashed once: a round asks
+// it of every listed pod, and every create of the whole listing.
+type Owner struct {
+	clusterID, nodeName, prefix string
+}
+
+// NewOwner is the Owner for clusterID's node; with either empty it owns nothing.
+func NewOwner(clusterID, nodeName string) Owner {
+	if clusterID == "" || nodeName == "" {
+		return Owner{}
+	}
+	return Owner{clusterID: clusterID, nodeName: nodeName, prefix: namePrefix(clusterID, nodeName)}
+}
+
+// Owns is Owned(p, clusterID, nodeName).
+func (o Owner) Owns(p *runpodapi.Pod) (podUID string, ok bool) {
+	if o.prefix == "" {
+		return "", false
+	}
+	uid, found := strings.CutPrefix(p.Name, o.prefix)
+	if !found || !validPodUID(uid) || p.Env[EnvClusterID] != o.clusterID || p.Env[EnvNodeName] != o.nodeName || p.Env[EnvPodUID] != uid {
 		return "", false
 	}
 	return uid, true
