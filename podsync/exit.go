@@ -61,6 +61,7 @@ func (p *Provider) readExit(ctx context.Context, key string) {
 	if !p.tr.get(key, func(t *tracked) { id, uid, since = t.runpodID, string(t.uid()), t.exitSince }) || id == "" {
 		return
 	}
+	asked := p.now()
 	exit := &ExitStatus{Why: "the container log has no exit-status line (an image without /bin/sh cannot run the wrapper; set runpod.io/exit-code-wrapper: \"false\" for it)"}
 	tail := exitLogTail
 	err := p.rp.StreamLogs(ctx, id, runpodapi.LogOptions{Source: runpodapi.LogSourceContainer, Tail: &tail}, func(l runpodapi.LogLine) error {
@@ -84,12 +85,22 @@ func (p *Provider) readExit(ctx context.Context, key string) {
 	}
 	p.q.exits.Forget(key)
 	p.log.Info("read the exit status from the container log", "pod", key, "runpodID", id, "known", exit.Known, "code", exit.Code, "why", exit.Why)
+	var seen *runpodapi.Pod
 	p.tr.get(key, func(t *tracked) {
 		if t.runpodID == id {
 			t.exit, t.exitReading = exit, false
+			if t.runpod != nil && stopped(t.runpod.Status) {
+				seen = copyPod(t.runpod)
+			}
 		}
 	})
-	p.kick() // the round decides with it
+	if seen == nil {
+		p.kick() // the next read decides with it
+		return
+	}
+	// The log proves the run ended as of asked: decide now, as the next read
+	// of the pod would, without spending that read.
+	p.decideSeen(ctx, partialListing(asked, "the exit status read from the container log", seen), asked)
 }
 
 // endPod ends a pod whose container stopped for good (restartPolicy), and

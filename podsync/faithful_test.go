@@ -190,3 +190,31 @@ func TestVolumesAreMaterialisedOrRefused(t *testing.T) {
 		t.Errorf("the command read %q, want the ConfigMap's file", logs)
 	}
 }
+
+// The log read that learns a stopped container's exit status decides the
+// pod at once: no further RunPod read (and no round) is needed to end it.
+func TestExitStatusReadEndsThePodWithoutAnotherRead(t *testing.T) {
+	pod := shPod("job", corev1.RestartPolicyNever, "echo done; exit 4")
+	r := newRig(t, nil, pod)
+	_ = r.p.CreatePod(r.ctx, pod)
+	reading := func() bool {
+		var yes bool
+		r.p.tr.get("default/job", func(t *tracked) { yes = t.exitReading || t.exit != nil })
+		return yes
+	}
+	r.eventually("a round sees the container stopped", reading)
+	reads := r.count(routeList) + r.count(routeGet)
+	deadline := time.Now().Add(10 * time.Second) // a plain wait: eventually would run rounds
+	for phaseOf(r, "job") != corev1.PodFailed {
+		if time.Now().After(deadline) {
+			t.Fatalf("the pod is %s after its exit status was read, want Failed without another read", phaseOf(r, "job"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := r.count(routeList) + r.count(routeGet); n != reads {
+		t.Errorf("%d RunPod reads after the exit read was queued, want 0", n-reads)
+	}
+	if st, _ := r.status("job"); terminatedOf(st) == nil || terminatedOf(st).ExitCode != 4 {
+		t.Errorf("terminated %+v, want exit code 4", terminatedOf(st))
+	}
+}

@@ -84,7 +84,7 @@ func (t *tracked) inTransition() bool {
 	case runpodapi.StatusRunning:
 		return !PortsReady(t.runpod)
 	case runpodapi.StatusExited, runpodapi.StatusError:
-		return !t.exitReading // its exit status is known: the next read of it ends or restarts it
+		return !t.exitReading // its exit status is known but was not decided with it: the next read ends or restarts it
 	}
 	return false
 }

@@ -3,6 +3,7 @@ package podsync
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 )
@@ -15,8 +16,7 @@ import (
 func (p *Provider) readTransitions(ctx context.Context, ids []string) int {
 	asked := p.now()
 	status := runpodapi.WithStatusRead(ctx)
-	l := &listing{at: asked, why: "targeted reads of pods in transition",
-		byID: make(map[string]*runpodapi.Pod, len(ids)), byName: make(map[string]*runpodapi.Pod, len(ids))}
+	l := partialListing(asked, "targeted reads of pods in transition")
 	sent := 0
 	for _, id := range ids {
 		if ctx.Err() != nil {
@@ -33,11 +33,19 @@ func (p *Provider) readTransitions(ctx context.Context, ids []string) int {
 		}
 		l.byID[id], l.byName[rp.Name] = rp, rp
 	}
+	p.decideSeen(ctx, l, asked)
+	return sent
+}
+
+// decideSeen decides what seeing l's pods at asked decides, for the tracked
+// pods l shows, as a round does for them (reconcileOne), and applies it.
+// l is partial: nothing is declared missing, orphaned or gone from it.
+func (p *Provider) decideSeen(ctx context.Context, l *listing, asked time.Time) {
 	p.mu.Lock()
 	lister := p.pods
 	p.mu.Unlock()
 	if lister == nil || len(l.byID) == 0 {
-		return sent
+		return
 	}
 	var w roundWork
 	p.tr.with(func(m map[string]*tracked) {
@@ -53,5 +61,13 @@ func (p *Provider) readTransitions(ctx context.Context, ids []string) int {
 		}
 	})
 	p.apply(ctx, w)
-	return sent
+}
+
+// partialListing holds pods read one by one, at asked.
+func partialListing(asked time.Time, why string, pods ...*runpodapi.Pod) *listing {
+	l := &listing{at: asked, why: why, byID: make(map[string]*runpodapi.Pod, len(pods)), byName: make(map[string]*runpodapi.Pod, len(pods))}
+	for _, rp := range pods {
+		l.byID[rp.ID], l.byName[rp.Name] = rp, rp
+	}
+	return l
 }
