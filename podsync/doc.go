@@ -15,7 +15,7 @@
 // # A pod's life, file by file
 //
 //	provider.go   CreatePod admits the pod (policy.Admit) and queues its create
-//	queues.go     the workqueues: creates, restarts, deletes, and the round token
+//	queues.go     the workqueues: creates, restarts, deletes, exits, updates, records (annotation writes), and the round token
 //	create.go     one create attempt: look the name up, plan once, try candidates
 //	listing.go    the term's latest listing, and the name lookup it answers
 //	candidates.go the candidates in order, the spec's create-error table
