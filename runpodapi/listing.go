@@ -40,6 +40,14 @@ type PodList struct {
 // nothing usable came back (the first page failed); a failure after that is a
 // PodList with Complete false.
 func (c *Client) ListPods(ctx context.Context) (*PodList, error) {
+	return c.ListPodsPaged(ctx, nil)
+}
+
+// ListPodsPaged is ListPods that also hands each page to onPage (when not
+// nil) as it arrives, with more true when a next page is to be read: a walk
+// of many pages paced by the rate limit can take minutes, and what its early
+// pages show need not wait for the last.
+func (c *Client) ListPodsPaged(ctx context.Context, onPage func(page []Pod, more bool)) (*PodList, error) {
 	out := &PodList{}
 	seen := map[string]bool{}
 	cursor := ""
@@ -58,7 +66,11 @@ func (c *Client) ListPods(ctx context.Context) (*PodList, error) {
 		}
 		out.Pages++
 		out.Pods = append(out.Pods, page.Pods...)
-		if page.Pagination == nil || !page.Pagination.HasNextPage {
+		more := page.Pagination != nil && page.Pagination.HasNextPage
+		if onPage != nil {
+			onPage(page.Pods, more)
+		}
+		if !more {
 			out.Complete = true
 			return out, nil
 		}

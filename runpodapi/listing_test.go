@@ -45,21 +45,22 @@ func TestListPodsWalksEveryPage(t *testing.T) {
 		incomplete string // in PodList.Incomplete
 		err        bool
 		asked      string
+		seen       string // what onPage was given: a page's ids, "+" when more follow, pages split by "|"
 	}{
 		{name: "August spec: no pagination", pages: map[string]string{"": `{"pods":[{"id":"a"}]}`},
-			wantIDs: "a", complete: true, asked: ""},
+			wantIDs: "a", complete: true, asked: "", seen: "a"},
 		{name: "live API: one page", pages: map[string]string{"": page([]string{"a", "b"}, "")},
-			wantIDs: "a,b", complete: true, asked: ""},
+			wantIDs: "a,b", complete: true, asked: "", seen: "a,b"},
 		{name: "three pages", pages: map[string]string{"": page([]string{"a"}, "c1"), "c1": page([]string{"b"}, "c2"), "c2": page([]string{"c"}, "")},
-			wantIDs: "a,b,c", complete: true, asked: ",c1,c2"},
+			wantIDs: "a,b,c", complete: true, asked: ",c1,c2", seen: "a+|b+|c"},
 		{name: "a later page fails", pages: map[string]string{"": page([]string{"a"}, "c1")},
-			wantIDs: "a", incomplete: "page 2 failed", asked: ",c1,c1,c1,c1,c1"},
+			wantIDs: "a", incomplete: "page 2 failed", asked: ",c1,c1,c1,c1,c1", seen: "a+"},
 		{name: "a repeated cursor", pages: map[string]string{"": page([]string{"a"}, "c1"), "c1": page([]string{"b"}, "c1")},
-			wantIDs: "a,b", incomplete: `repeats cursor "c1"`, asked: ",c1"},
+			wantIDs: "a,b", incomplete: `repeats cursor "c1"`, asked: ",c1", seen: "a+|b+"},
 		{name: "a next page without a cursor", pages: map[string]string{"": `{"pods":[],"pagination":{"hasNextPage":true,"nextCursor":null}}`},
-			incomplete: "gives no cursor", asked: ""},
+			incomplete: "gives no cursor", asked: "", seen: "+"},
 		{name: "a later page without pods", pages: map[string]string{"": page([]string{"a"}, "c1"), "c1": `{}`},
-			wantIDs: "a", incomplete: `no "pods" array`, asked: ",c1"},
+			wantIDs: "a", incomplete: `no "pods" array`, asked: ",c1", seen: "a+"},
 		{name: "the first page fails", pages: map[string]string{}, err: true, asked: ",,,,"},
 		{name: "an answer without pods is not zero pods", pages: map[string]string{"": `{"items":[]}`}, err: true, asked: ""},
 	}
@@ -67,9 +68,23 @@ func TestListPodsWalksEveryPage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var asked []string
 			c := newTestClient(t, pagesOf(tt.pages, &asked))
-			pl, err := c.ListPods(context.Background())
+			var seen []string
+			pl, err := c.ListPodsPaged(context.Background(), func(page []Pod, more bool) {
+				var ids []string
+				for _, p := range page {
+					ids = append(ids, p.ID)
+				}
+				s := strings.Join(ids, ",")
+				if more {
+					s += "+"
+				}
+				seen = append(seen, s)
+			})
 			if got := strings.Join(asked, ","); got != tt.asked {
 				t.Errorf("cursors asked %q, want %q", got, tt.asked)
+			}
+			if got := strings.Join(seen, "|"); got != tt.seen {
+				t.Errorf("pages handed over %q, want %q", got, tt.seen)
 			}
 			if tt.err {
 				if err == nil {
