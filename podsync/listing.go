@@ -39,10 +39,28 @@ func newListing(pl *runpodapi.PodList, at time.Time) *listing {
 var errIncomplete = errors.New("the RunPod listing is incomplete")
 
 // list walks GET /v2/pods once, reports the outcome to the node's health and
-// keeps the answer as the term's latest listing.
-func (p *Provider) list(ctx context.Context) (*listing, error) {
+// keeps the answer as the term's latest listing. early, when not nil, gets
+// each page but the last as a partial listing as soon as it arrives.
+func (p *Provider) list(ctx context.Context, early func(*listing)) (*listing, error) {
 	asked := p.now() // a listing is as old as its request: what changed later may be missing from it
-	pl, err := p.rp.ListPods(ctx)
+	var onPage func([]runpodapi.Pod, bool)
+	if early != nil {
+		pageAsked, n := asked, 0
+		onPage = func(page []runpodapi.Pod, more bool) {
+			n++
+			at := pageAsked // no later than this page's request: as conservative as the listing's own time
+			pageAsked = p.now()
+			if !more {
+				return // the whole listing follows at once
+			}
+			pods := make([]*runpodapi.Pod, len(page))
+			for i := range page {
+				pods[i] = &page[i]
+			}
+			early(partialListing(at, fmt.Sprintf("page %d of a listing in progress", n), pods...))
+		}
+	}
+	pl, err := p.rp.ListPodsPaged(ctx, onPage)
 	if p.health != nil {
 		p.health.ObserveRunPod(err, p.now())
 	}
@@ -68,7 +86,7 @@ func (p *Provider) lookupName(ctx context.Context, uid types.UID, fresh bool) (*
 	p.mu.Unlock()
 	if l == nil || fresh || !l.complete {
 		var err error
-		if l, err = p.list(ctx); err != nil {
+		if l, err = p.list(ctx, nil); err != nil {
 			return nil, err
 		}
 	}

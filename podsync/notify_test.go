@@ -20,16 +20,24 @@ type unmappedPorts struct {
 	hide *atomic.Bool
 }
 
-func (u unmappedPorts) ListPods(ctx context.Context) (*runpodapi.PodList, error) {
-	pl, err := u.RunPod.ListPods(ctx)
+func (u unmappedPorts) ListPodsPaged(ctx context.Context, onPage func([]runpodapi.Pod, bool)) (*runpodapi.PodList, error) {
+	hide := func(pods []runpodapi.Pod) {
+		for i := range pods {
+			if u.hide.Load() && pods[i].Runtime != nil {
+				pods[i].Runtime.Ports = nil
+			}
+		}
+	}
+	pl, err := u.RunPod.ListPodsPaged(ctx, func(page []runpodapi.Pod, more bool) {
+		if onPage != nil {
+			hide(page)
+			onPage(page, more)
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	for i := range pl.Pods {
-		if u.hide.Load() && pl.Pods[i].Runtime != nil {
-			pl.Pods[i].Runtime.Ports = nil
-		}
-	}
+	hide(pl.Pods)
 	return pl, nil
 }
 

@@ -28,7 +28,7 @@ func (p *Provider) Rebuild(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list pods of node %s to rebuild the pod cache: %w", p.s.NodeName, err)
 	}
-	l, rpErr := p.list(ctx)
+	l, rpErr := p.list(ctx, nil)
 	if rpErr != nil {
 		p.log.Warn("list RunPod pods at term start; annotated pods wait to be proven ours", "err", rpErr)
 	}

@@ -95,7 +95,9 @@ type roundWork struct {
 // reports health and spend. It returns the requests the listing took.
 func (p *Provider) Round(ctx context.Context) int {
 	now := p.now()
-	l, err := p.list(runpodapi.WithStatusRead(ctx))
+	// A pod seen on an early page of a long walk is decided at once, as a
+	// targeted read decides it; the whole listing then decides the rest.
+	l, err := p.list(runpodapi.WithStatusRead(ctx), func(page *listing) { p.decideSeen(ctx, page, page.at) })
 	if err != nil {
 		// An outage changes no pod: statuses stay as they were.
 		p.log.Warn("list RunPod pods", "err", err)

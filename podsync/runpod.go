@@ -10,7 +10,7 @@ import (
 // RunPod is what podsync needs of the RunPod API; *runpodapi.Client has it,
 // and tests run it against the simulator.
 type RunPod interface {
-	ListPods(ctx context.Context) (*runpodapi.PodList, error)
+	ListPodsPaged(ctx context.Context, onPage func(page []runpodapi.Pod, more bool)) (*runpodapi.PodList, error)
 	GetPod(ctx context.Context, id string) (*runpodapi.Pod, error)
 	CreatePod(ctx context.Context, req runpodapi.CreatePodRequest) (*runpodapi.Pod, error)
 	UpdatePod(ctx context.Context, id string, req runpodapi.UpdatePodRequest) (*runpodapi.Pod, error)

@@ -1,12 +1,15 @@
 package podsync
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi/simulator"
 )
 
@@ -64,5 +67,76 @@ func waitWithoutRounds(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// firstPageHeld stops a listing after its first page (once armed) until
+// release is closed, as a walk paced by the rate limit waits for its next window.
+type firstPageHeld struct {
+	RunPod
+	armed   *atomic.Bool
+	reached chan []string // the first page's ids
+	release chan struct{}
+}
+
+func (h firstPageHeld) ListPodsPaged(ctx context.Context, onPage func([]runpodapi.Pod, bool)) (*runpodapi.PodList, error) {
+	return h.RunPod.ListPodsPaged(ctx, func(page []runpodapi.Pod, more bool) {
+		if onPage != nil {
+			onPage(page, more)
+		}
+		if more && h.armed.CompareAndSwap(true, false) {
+			var ids []string
+			for _, rp := range page {
+				ids = append(ids, rp.ID)
+			}
+			h.reached <- ids
+			<-h.release
+		}
+	})
+}
+
+// What an early page of a long listing shows is decided before the last page
+// is read: a pod seen EXITED there ends while the walk waits for its next page.
+func TestEarlyPagesAreDecidedBeforeTheListingEnds(t *testing.T) {
+	var armed atomic.Bool
+	held := firstPageHeld{armed: &armed, reached: make(chan []string, 1), release: make(chan struct{})}
+	r := runningRig(t, 2, rigConfig{
+		sim:    func(o *simulator.Options) { o.PageSize = 1 },
+		runpod: func(rp RunPod) RunPod { held.RunPod = rp; return held },
+	})
+	nameOf := map[string]string{}
+	for _, name := range []string{"p0", "p1"} {
+		id := r.kubePod(name).Annotations[AnnotationPodID]
+		nameOf[id] = name
+		if err := r.sim.SetStatus(id, runpodapi.StatusExited); err != nil {
+			t.Fatal(err)
+		}
+	}
+	armed.Store(true)
+	done := make(chan struct{})
+	go func() { defer close(done); r.p.Round(r.ctx) }()
+	first := <-held.reached
+	if len(first) != 1 {
+		t.Fatalf("first page %v, want one pod", first)
+	}
+	early := nameOf[first[0]]
+	late := "p0"
+	if early == "p0" {
+		late = "p1"
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for phaseOf(r, early) != corev1.PodSucceeded && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := phaseOf(r, early); got != corev1.PodSucceeded {
+		t.Errorf("%s, on the first page, is %s while the listing waits for its second page; want Succeeded", early, got)
+	}
+	if got := phaseOf(r, late); got != corev1.PodRunning {
+		t.Errorf("%s, on the page not yet read, is %s; want Running", late, got)
+	}
+	close(held.release)
+	<-done
+	if got := phaseOf(r, late); got != corev1.PodSucceeded {
+		t.Errorf("%s is %s once the listing ended; want Succeeded", late, got)
 	}
 }
