@@ -5,10 +5,12 @@ package kubeletproc
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,13 +140,26 @@ func (p *Process) Tail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// FreeAddr is a free 127.0.0.1:port at the time of the call.
+// FreeAddr is a free 127.0.0.1:port at the time of the call, below the
+// kernel's ephemeral range: a child process binds it later, and a port the
+// kernel picked for ":0" could meanwhile go to any listener or client socket
+// of the tests (two bench tracks once got the same HEALTH_ADDR).
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePortLow+rand.IntN(freePortSpan)))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			_ = l.Close()
+			return addr
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatalf("no free port in %d–%d", freePortLow, freePortLow+freePortSpan-1)
+	return ""
 }
+
+// The ports FreeAddr picks from: under Linux's default ephemeral range
+// (32768–60999), above the well-known services' ports.
+const (
+	freePortLow  = 20000
+	freePortSpan = 12000
+)
