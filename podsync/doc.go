@@ -24,7 +24,8 @@
 //	status.go     the pure RunPod → pod status mapping
 //	cadence.go    when the next status read runs and what it is: the status budget
 //	reconcile.go  the loop, and the round: one listing, every pod brought up to date
-//	transitions.go targeted reads (GET /v2/pods/{id}) of the pods in transition
+//	transitions.go targeted reads (GET /v2/pods/{id}) of the pods in transition, and
+//	              deciding what a partial read (an early page, an exit read) shows
 //	restart.go    restartPolicy after EXITED/ERROR
 //	delete.go     DeletePod, and the deletes the rounds decide
 //
