@@ -28,14 +28,30 @@ func newRESTConfig(cfg *Config) (*rest.Config, error) {
 }
 
 func newKubeClient(rc *rest.Config) (kubernetes.Interface, error) {
+	// A created pod costs ~3 status updates; at 50 QPS a 100-pod burst
+	// waited seconds for its status.
+	return kubeClient(rc, "runpod-kubelet", 200, 400)
+}
+
+// bookkeepingClient is podsync's own client (the runpod.io/* annotations,
+// its reads of Secrets and pods) and the Events': a QPS limit of its own, so
+// a burst of those never queues the pod status writes (virtual-kubelet's, on
+// the main client) behind them. At 1,000 pods they shared 200 QPS, and
+// RUNNING → Ready waited seconds behind the creates' annotations and Events.
+type bookkeepingClient struct{ kubernetes.Interface }
+
+func newBookkeepingClient(rc *rest.Config) (bookkeepingClient, error) {
+	c, err := kubeClient(rc, "runpod-kubelet/bookkeeping", 100, 200)
+	return bookkeepingClient{c}, err
+}
+
+func kubeClient(rc *rest.Config, agent string, qps float32, burst int) (kubernetes.Interface, error) {
 	rc = rest.CopyConfig(rc)
-	rc.UserAgent = "runpod-kubelet"
-	// A created pod costs ~3 status updates, an annotation patch and a few
-	// Events; at 50 QPS a 100-pod burst waited seconds for its status.
-	rc.QPS, rc.Burst = 200, 400
+	rc.UserAgent = agent
+	rc.QPS, rc.Burst = qps, burst
 	c, err := kubernetes.NewForConfig(rc)
 	if err != nil {
-		return nil, fmt.Errorf("build Kubernetes client: %w", err)
+		return nil, fmt.Errorf("build Kubernetes client %s: %w", agent, err)
 	}
 	return c, nil
 }

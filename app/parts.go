@@ -29,7 +29,7 @@ import (
 
 // kubeModule: the Kubernetes clients and what comes from the API server.
 var kubeModule = fx.Module("kubernetes",
-	fx.Provide(newRESTConfig, newKubeClient, newClusterID, newRecorder, newKubeletAPI))
+	fx.Provide(newRESTConfig, newKubeClient, newBookkeepingClient, newClusterID, newRecorder, newKubeletAPI))
 
 // runpodModule: the RunPod REST v2 client.
 var runpodModule = fx.Module("runpodapi", fx.Provide(newRunPodClient))
@@ -59,7 +59,7 @@ func newClusterID(cfg *Config, kube kubernetes.Interface) (clusterID, error) {
 }
 
 // newRecorder records Events through the API server until the app stops.
-func newRecorder(lc fx.Lifecycle, cfg *Config, kube kubernetes.Interface) record.EventRecorder {
+func newRecorder(lc fx.Lifecycle, cfg *Config, kube bookkeepingClient) record.EventRecorder {
 	events := record.NewBroadcaster()
 	events.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events("")})
 	lc.Append(fx.StopHook(events.Shutdown))
@@ -116,7 +116,7 @@ func newNodeProvider(cfg *Config, n *corev1.Node, clk clock.WithTicker) (*node.P
 // newPodsyncDeps is everything a term's pod provider needs but the way its
 // Lease was won.
 func newPodsyncDeps(cfg *Config, id clusterID, ip internalIP, n *corev1.Node, rp *runpodapi.Client,
-	kube kubernetes.Interface, recorder record.EventRecorder, health *node.Reporter, log *slog.Logger, m *Metrics,
+	kube bookkeepingClient, recorder record.EventRecorder, health *node.Reporter, log *slog.Logger, m *Metrics,
 	clk clock.WithTicker) podsync.Deps {
 	return podsync.Deps{
 		Settings: podsync.Settings{
@@ -126,6 +126,6 @@ func newPodsyncDeps(cfg *Config, id clusterID, ip internalIP, n *corev1.Node, rp
 			OrphanGrace: cfg.OrphanGrace, CreateBound: rp.CallTimeout(), ExitedRetention: cfg.ExitedRetention,
 			Admission: policy.Admission{NodeName: cfg.NodeName, Taints: n.Spec.Taints, Namespaces: cfg.AllowedNamespaces},
 		},
-		RunPod: rp, Kube: kube, Recorder: recorder, Health: health, Log: log, Metrics: m.pods, Clock: clk,
+		RunPod: rp, Kube: kube.Interface, Recorder: recorder, Health: health, Log: log, Metrics: m.pods, Clock: clk,
 	}
 }
