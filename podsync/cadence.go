@@ -19,8 +19,10 @@ import (
 // seconds (never more often than ReconcileInterval). Pods in transition are
 // read every FastInterval from the reserve (every other once half of it is
 // spent), by the cheaper of a full listing and one GET /v2/pods/{id} each;
-// once the reserve is spent they are read as fast as the bucket refills. Until RunPod sends RateLimit headers, the
-// fixed intervals apply. The rate gate (runpodapi) serves creates and
+// once the reserve is spent they are read as fast as the bucket refills,
+// also between the pages of a listing in progress (between). A listing's
+// pages are charged as it begins, so the bucket refills during a long walk.
+// Until RunPod sends RateLimit headers, the fixed intervals apply. The rate gate (runpodapi) serves creates and
 // deletes before status reads, so they are never starved by them.
 type cadence struct {
 	share    float64
@@ -114,15 +116,39 @@ func (c *cadence) next(now time.Time, b runpodapi.Budget, n readNeeds, s Setting
 	return full
 }
 
-// spent charges a read that cost requests, made at now.
+// spent charges a read that costs requests, begun at now. Run charges a
+// listing's pages as it begins, so the bucket refills during a long walk.
 func (c *cadence) spent(now time.Time, kind readKind, requests int) {
 	c.lastRead = now
 	if kind == readFull {
 		c.lastFull = now
 	}
+	c.charge(now, requests)
+}
+
+// charge takes requests more from the bucket at now (a listing that took
+// more pages than the last one), without counting as a read.
+func (c *cadence) charge(now time.Time, requests int) {
 	if c.perSec > 0 && requests > 0 {
 		c.bucket.ReserveN(now, min(requests, c.bucket.Burst()))
 	}
+}
+
+// between reports whether transit pods in transition may be read by id at
+// now, between two pages of a full listing in progress: a walk paced by the
+// rate gate can take minutes, and a starting pod would wait for its last
+// page. As for any targeted read: the budget is known, the fast spacing has
+// passed since the last read, and the bucket holds them.
+func (c *cadence) between(now time.Time, transit int, s Settings) bool {
+	if c.perSec <= 0 || transit == 0 {
+		return false
+	}
+	tokens := c.bucket.TokensAt(now)
+	spacing := s.FastInterval
+	if tokens < float64(reserveFor(c.perSec))/2 {
+		spacing *= 2
+	}
+	return now.Sub(c.lastRead) >= spacing && tokens >= float64(transit)
 }
 
 // perMinute is the status budget in requests a minute, 0 while unknown.

@@ -117,3 +117,36 @@ func TestCadence(t *testing.T) {
 		}
 	})
 }
+
+// Between the pages of a listing in progress, pods in transition are read
+// by id only as any targeted read would be: budget known, spacing passed,
+// tokens left after the listing's pages were charged.
+func TestCadenceBetweenPages(t *testing.T) {
+	s := Settings{ReconcileInterval: 2 * time.Second, FastInterval: time.Second}
+	walking := func(pages int) *cadence { // a listing of pages begun at cadenceNow
+		c := newCadence(0.25)
+		c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: pages}, s)
+		c.spent(cadenceNow, readFull, pages)
+		return c
+	}
+	tests := []struct {
+		name    string
+		c       *cadence
+		at      time.Duration
+		transit int
+		want    bool
+	}{
+		{"budget unknown", newCadence(0.25), time.Minute, 1, false},
+		{"nothing in transition", walking(50), 2 * time.Second, 0, false},
+		{"within the fast spacing of the listing's start", walking(50), 500 * time.Millisecond, 1, false},
+		{"one pod, the reserve holds it", walking(50), 2 * time.Second, 1, true},
+		{"more pods than the reserve holds", walking(50), 2 * time.Second, 40, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.c.between(cadenceNow.Add(tt.at), tt.transit, s); got != tt.want {
+				t.Errorf("between = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

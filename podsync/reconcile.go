@@ -29,20 +29,22 @@ func (p *Provider) Run(ctx context.Context) {
 		}
 		p.q.rounds.Done(tok)
 		now := p.clock.Now()
-		read := p.cad.next(now, p.rp.Budget(), p.readNeeds(), p.s)
+		needs := p.readNeeds()
+		read := p.cad.next(now, p.rp.Budget(), needs, p.s)
 		p.metrics.StatusBudget(p.cad.perMinute())
 		if read.wait > 0 {
 			p.q.rounds.AddAfter(tok, read.wait)
 			continue
 		}
 		p.kicked.Store(false)
-		var cost int
 		if read.kind == readTargeted {
-			cost = p.readTransitions(ctx, read.ids)
+			p.cad.spent(now, readTargeted, len(read.ids)) // at most that many: one GET each
+			p.readTransitions(ctx, read.ids)
 		} else {
-			cost = p.Round(ctx)
+			est := max(1, needs.pages) // charged as the walk begins; the rest when it ends
+			p.cad.spent(now, readFull, est)
+			p.cad.charge(p.clock.Now(), p.round(ctx, true)-est)
 		}
-		p.cad.spent(now, read.kind, cost)
 		p.q.rounds.Add(tok) // the cadence says when
 	}
 }
@@ -93,11 +95,20 @@ type roundWork struct {
 // Round lists RunPod once (every page), brings every tracked pod up to
 // date, restarts, ends or deletes what needs it, collects orphans and
 // reports health and spend. It returns the requests the listing took.
-func (p *Provider) Round(ctx context.Context) int {
+func (p *Provider) Round(ctx context.Context) int { return p.round(ctx, false) }
+
+// round is Round; between, Run's rounds also read the pods in transition by
+// id between the pages of a long walk when the cadence allows.
+func (p *Provider) round(ctx context.Context, between bool) int {
 	now := p.now()
 	// A pod seen on an early page of a long walk is decided at once, as a
 	// targeted read decides it; the whole listing then decides the rest.
-	l, err := p.list(runpodapi.WithStatusRead(ctx), func(page *listing) { p.decideSeen(ctx, page, page.at) })
+	l, err := p.list(runpodapi.WithStatusRead(ctx), func(page *listing) {
+		p.decideSeen(ctx, page, page.at)
+		if between {
+			p.readTransitionsBetweenPages(ctx)
+		}
+	})
 	if err != nil {
 		// An outage changes no pod: statuses stay as they were.
 		p.log.Warn("list RunPod pods", "err", err)

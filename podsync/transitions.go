@@ -37,6 +37,18 @@ func (p *Provider) readTransitions(ctx context.Context, ids []string) int {
 	return sent
 }
 
+// readTransitionsBetweenPages reads the pods in transition by id, between two
+// pages of Run's listing, when the cadence allows it (cadence.between).
+func (p *Provider) readTransitionsBetweenPages(ctx context.Context) {
+	ids := p.readNeeds().transit
+	now := p.now()
+	if !p.cad.between(now, len(ids), p.s) {
+		return
+	}
+	p.cad.spent(now, readTargeted, len(ids))
+	p.readTransitions(ctx, ids)
+}
+
 // decideSeen decides what seeing l's pods at asked decides, for the tracked
 // pods l shows, as a round does for them (reconcileOne), and applies it.
 // l is partial: nothing is declared missing, orphaned or gone from it.

@@ -140,3 +140,75 @@ func TestEarlyPagesAreDecidedBeforeTheListingEnds(t *testing.T) {
 		t.Errorf("%s is %s once the listing ended; want Succeeded", late, got)
 	}
 }
+
+// slowPages makes every page of Run's listings (not a create's name lookup)
+// take delay, as a walk paced by the rate gate does, and counts the GETs by
+// id sent while such a walk is in progress.
+type slowPages struct {
+	RunPod
+	delay      time.Duration
+	walking    atomic.Bool
+	getsDuring atomic.Int32
+}
+
+func (s *slowPages) ListPodsPaged(ctx context.Context, onPage func([]runpodapi.Pod, bool)) (*runpodapi.PodList, error) {
+	if onPage == nil {
+		return s.RunPod.ListPodsPaged(ctx, nil)
+	}
+	s.walking.Store(true)
+	defer s.walking.Store(false)
+	return s.RunPod.ListPodsPaged(ctx, func(page []runpodapi.Pod, more bool) {
+		onPage(page, more)
+		if more {
+			time.Sleep(s.delay)
+		}
+	})
+}
+
+func (s *slowPages) GetPod(ctx context.Context, id string) (*runpodapi.Pod, error) {
+	if s.walking.Load() {
+		s.getsDuring.Add(1)
+	}
+	return s.RunPod.GetPod(ctx, id)
+}
+
+// A pod starting while a long listing is walked is read by id between its
+// pages, not only once the walk ends.
+func TestRunReadsPodsInTransitionBetweenThePagesOfALongWalk(t *testing.T) {
+	var steady []*corev1.Pod
+	for _, name := range []string{"s0", "s1", "s2", "s3", "s4", "s5"} {
+		steady = append(steady, gpuPod(name, 0, nil))
+	}
+	slow := &slowPages{delay: 100 * time.Millisecond}
+	r := newRigWith(t, rigConfig{
+		settings: func(s *Settings) { s.StatusShare, s.ReconcileInterval = 0.5, 50*time.Millisecond },
+		sim: func(o *simulator.Options) {
+			o.PageSize = 1
+			o.Quota = simulator.Quota{Minute: 60000, Hour: 1000000, Day: 10000000}
+			o.ProvisioningDelay = 2 * time.Second // in transition through several walks
+		},
+		runpod: func(rp RunPod) RunPod { slow.RunPod = rp; return slow },
+	}, steady...)
+	go r.p.Run(r.ctx)
+	for _, pod := range steady {
+		if err := r.p.CreatePod(r.ctx, pod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, pod := range steady {
+		waitWithoutRounds(t, pod.Name+" Running", func() bool { return phaseOf(r, pod.Name) == corev1.PodRunning })
+	}
+	late := gpuPod("late", 0, nil)
+	if _, err := r.kube.CoreV1().Pods("default").Create(r.ctx, late, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitWithoutRounds(t, "the informer to see the late pod", func() bool { _, err := r.podLister.Pods("default").Get("late"); return err == nil })
+	before := slow.getsDuring.Load()
+	if err := r.p.CreatePod(r.ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	waitWithoutRounds(t, "late Running", func() bool { return phaseOf(r, "late") == corev1.PodRunning })
+	if got := slow.getsDuring.Load() - before; got < 1 {
+		t.Errorf("the starting pod was read by id %d times while listings were walked; want it read between their pages", got)
+	}
+}
