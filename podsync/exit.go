@@ -100,7 +100,7 @@ func (p *Provider) readExit(ctx context.Context, key string) {
 	}
 	// The log proves the run ended as of asked: decide now, as the next read
 	// of the pod would, without spending that read.
-	p.decideSeen(ctx, partialListing(asked, "the exit status read from the container log", seen), asked)
+	p.decideSeen(ctx, partialListing(asked, "the exit status read from the container log", seen))
 }
 
 // endPod ends a pod whose container stopped for good (restartPolicy), and

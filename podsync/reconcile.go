@@ -104,7 +104,7 @@ func (p *Provider) round(ctx context.Context, between bool) int {
 	// A pod seen on an early page of a long walk is decided at once, as a
 	// targeted read decides it; the whole listing then decides the rest.
 	l, err := p.list(runpodapi.WithStatusRead(ctx), func(page *listing) {
-		p.decideSeen(ctx, page, page.at)
+		p.decideSeen(ctx, page)
 		if between {
 			p.readTransitionsBetweenPages(ctx)
 		}

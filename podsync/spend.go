@@ -63,13 +63,12 @@ func (p *Provider) reserve(key string, cost float64) bool {
 		if !found {
 			return
 		}
-		if p.s.MaxHourlySpend <= 0 { // no cap: the node's spend is not worth a walk over every pod per create
-			t.reserved, ok = cost, true
-			return
+		if p.s.MaxHourlySpend > 0 { // without a cap the node's spend is not worth a walk over every pod per create
+			if spend, _ := p.spendLocked(m, key); !p.fits(spend, cost) {
+				return
+			}
 		}
-		if spend, _ := p.spendLocked(m, key); p.fits(spend, cost) {
-			t.reserved, ok = cost, true
-		}
+		t.reserved, ok = cost, true
 	})
 	return ok
 }

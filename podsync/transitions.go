@@ -12,17 +12,15 @@ import (
 // /v2/pods/{id} each, cheaper than a full listing while few pods change.
 // It decides only what seeing a pod decides: nothing is declared missing,
 // orphaned or gone from it, and spend and usage stay as the last full
-// listing reported them. It returns the requests it sent.
-func (p *Provider) readTransitions(ctx context.Context, ids []string) int {
+// listing reported them.
+func (p *Provider) readTransitions(ctx context.Context, ids []string) {
 	asked := p.now()
 	status := runpodapi.WithStatusRead(ctx)
 	l := partialListing(asked, "targeted reads of pods in transition")
-	sent := 0
 	for _, id := range ids {
 		if ctx.Err() != nil {
 			break
 		}
-		sent++
 		rp, err := p.rp.GetPod(status, id)
 		switch {
 		case errors.Is(err, runpodapi.ErrNotFound):
@@ -33,8 +31,7 @@ func (p *Provider) readTransitions(ctx context.Context, ids []string) int {
 		}
 		l.byID[id], l.byName[rp.Name] = rp, rp
 	}
-	p.decideSeen(ctx, l, asked)
-	return sent
+	p.decideSeen(ctx, l)
 }
 
 // readTransitionsBetweenPages reads the pods in transition by id, between two
@@ -49,10 +46,10 @@ func (p *Provider) readTransitionsBetweenPages(ctx context.Context) {
 	p.readTransitions(ctx, ids)
 }
 
-// decideSeen decides what seeing l's pods at asked decides, for the tracked
+// decideSeen decides what seeing l's pods at l.at decides, for the tracked
 // pods l shows, as a round does for them (reconcileOne), and applies it.
 // l is partial: nothing is declared missing, orphaned or gone from it.
-func (p *Provider) decideSeen(ctx context.Context, l *listing, asked time.Time) {
+func (p *Provider) decideSeen(ctx context.Context, l *listing) {
 	p.mu.Lock()
 	lister := p.pods
 	p.mu.Unlock()
@@ -69,7 +66,7 @@ func (p *Provider) decideSeen(ctx context.Context, l *listing, asked time.Time) 
 			if err != nil || cur.UID != t.uid() {
 				continue // gone from Kubernetes: a full listing settles it
 			}
-			p.reconcileOne(key, t, cur, l, asked, m, &w)
+			p.reconcileOne(key, t, cur, l, l.at, m, &w)
 		}
 	})
 	p.apply(ctx, w)
