@@ -14,17 +14,22 @@ import (
 // What status reads may take of each window, as a share of its quota: at
 // most statusMaxShare whatever else waits (creates and deletes always keep
 // the rest), and at least statusFloorShare while other requests wait (so
-// status never stops during a burst of creates).
+// status never stops during a burst of creates). Listing pages leave the
+// last transitKeepShare of that to reads of pods in transition, so a pod
+// starting during a long walk is not held until the next window.
 const (
 	statusMaxShare   = 0.4
 	statusFloorShare = 0.02 // one request of a 60-a-minute window
+	transitKeepShare = 0.1  // six requests of a 60-a-minute window
 )
 
 type priority int
 
 const (
-	priorityWork   priority = iota // creates, deletes, actions, account objects
-	priorityStatus                 // reads that only refresh status
+	priorityWork    priority = iota // creates, deletes, actions, account objects
+	priorityTransit                 // status reads of pods in transition, by id
+	priorityStatus                  // other status reads: listing pages
+	priorities
 )
 
 type priorityKey struct{}
@@ -34,6 +39,13 @@ type priorityKey struct{}
 // window while others wait, and never lets them take more than 40 % of one.
 func WithStatusRead(ctx context.Context) context.Context {
 	return context.WithValue(ctx, priorityKey{}, priorityStatus)
+}
+
+// WithTransitionRead marks ctx's requests as status reads of pods in
+// transition: as WithStatusRead, but served before other status reads and
+// with the last part of their share kept for them.
+func WithTransitionRead(ctx context.Context) context.Context {
+	return context.WithValue(ctx, priorityKey{}, priorityTransit)
 }
 
 func priorityOf(ctx context.Context) priority {
@@ -58,11 +70,17 @@ func (w *gateWindow) statusFloor() int {
 	return max(1, int(float64(w.Quota)*statusFloorShare))
 }
 
-func (w *gateWindow) statusCap() int {
+// statusCap is what status reads of prio may take of w: listing pages
+// leave the transit keep.
+func (w *gateWindow) statusCap(prio priority) int {
 	if w.Quota <= 0 {
 		return int(^uint(0) >> 1)
 	}
-	return max(1, int(float64(w.Quota)*statusMaxShare))
+	limit := max(1, int(float64(w.Quota)*statusMaxShare))
+	if prio == priorityStatus {
+		limit = max(1, limit-int(float64(w.Quota)*transitKeepShare))
+	}
+	return limit
 }
 
 // rateGate keeps the client inside the advertised quota: it counts every
@@ -78,8 +96,8 @@ type rateGate struct {
 	windows     []gateWindow
 	observed    time.Time
 	pausedUntil time.Time
-	waiting     [2]int        // requests waiting, per priority
-	changed     chan struct{} // closed and replaced whenever a waiter may now pass
+	waiting     [priorities]int // requests waiting, per priority
+	changed     chan struct{}   // closed and replaced whenever a waiter may now pass
 }
 
 func newRateGate(defaultPerMinute int, clk clock.PassiveClock) *rateGate {
@@ -162,17 +180,21 @@ func (g *rateGate) admit(prio priority, now time.Time) (wake time.Time, ok bool)
 		if !w.known() {
 			continue
 		}
-		if w.Remaining-g.keep(prio, w) <= 0 || (prio == priorityStatus && w.statusUsed >= w.statusCap()) {
+		status := prio != priorityWork
+		if w.Remaining-g.keep(prio, w) <= 0 || (status && w.statusUsed >= w.statusCap(prio)) {
 			return w.Reset, false
 		}
-		if prio == priorityStatus && g.waiting[priorityWork] > 0 && w.statusUsed >= w.statusFloor() {
+		if status && g.waiting[priorityWork] > 0 && w.statusUsed >= w.statusFloor() {
 			return time.Time{}, false // the others go first; status has had its floor of this window
+		}
+		if prio == priorityStatus && g.waiting[priorityTransit] > 0 {
+			return time.Time{}, false // a pod in transition is read before the next page
 		}
 	}
 	for i := range g.windows {
 		if w := &g.windows[i]; w.known() {
 			w.Remaining--
-			if prio == priorityStatus {
+			if prio != priorityWork {
 				w.statusUsed++
 			}
 		}
@@ -183,7 +205,7 @@ func (g *rateGate) admit(prio priority, now time.Time) (wake time.Time, ok bool)
 // keep is what a request of prio must leave in w: other requests leave a
 // waiting status read the rest of its floor.
 func (g *rateGate) keep(prio priority, w *gateWindow) int {
-	if prio == priorityStatus || g.waiting[priorityStatus] == 0 {
+	if prio != priorityWork || g.waiting[priorityStatus]+g.waiting[priorityTransit] == 0 {
 		return 0
 	}
 	return max(0, w.statusFloor()-w.statusUsed)

@@ -19,30 +19,36 @@ func minuteWindow(quota, remaining, statusUsed int) gateWindow {
 func TestRateGateAdmit(t *testing.T) {
 	reset := gateNow.Add(30 * time.Second)
 	tests := []struct {
-		name          string
-		prio          priority
-		window        gateWindow // quota 20: status floor 1, cap 8
-		workWaiting   int
-		statusWaiting int
-		paused        bool
-		ok            bool
-		wake          time.Time
+		name           string
+		prio           priority
+		window         gateWindow // quota 20: status floor 1, cap 8 (listing pages 6)
+		workWaiting    int
+		statusWaiting  int
+		transitWaiting int
+		paused         bool
+		ok             bool
+		wake           time.Time
 	}{
-		{"work takes the last request when no status read waits", priorityWork, minuteWindow(20, 1, 0), 0, 0, false, true, time.Time{}},
-		{"work leaves a waiting status read its floor", priorityWork, minuteWindow(20, 1, 0), 0, 1, false, false, reset},
-		{"once status had its floor, work takes the rest", priorityWork, minuteWindow(20, 1, 1), 0, 1, false, true, time.Time{}},
-		{"an exhausted window holds everything until its reset", priorityWork, minuteWindow(20, 0, 0), 0, 0, false, false, reset},
-		{"status gets its floor while work waits", priorityStatus, minuteWindow(20, 5, 0), 1, 0, false, true, time.Time{}},
-		{"beyond its floor status waits for the others", priorityStatus, minuteWindow(20, 5, 1), 1, 0, false, false, time.Time{}},
-		{"status alone may use up to 40 % of the window", priorityStatus, minuteWindow(20, 13, 7), 0, 0, false, true, time.Time{}},
-		{"never more than that", priorityStatus, minuteWindow(20, 12, 8), 0, 0, false, false, reset},
-		{"a 429's Retry-After holds everything", priorityWork, minuteWindow(20, 10, 0), 0, 0, true, false, gateNow.Add(5 * time.Second)},
+		{"work takes the last request when no status read waits", priorityWork, minuteWindow(20, 1, 0), 0, 0, 0, false, true, time.Time{}},
+		{"work leaves a waiting status read its floor", priorityWork, minuteWindow(20, 1, 0), 0, 1, 0, false, false, reset},
+		{"work leaves a waiting transition read its floor", priorityWork, minuteWindow(20, 1, 0), 0, 0, 1, false, false, reset},
+		{"once status had its floor, work takes the rest", priorityWork, minuteWindow(20, 1, 1), 0, 1, 0, false, true, time.Time{}},
+		{"an exhausted window holds everything until its reset", priorityWork, minuteWindow(20, 0, 0), 0, 0, 0, false, false, reset},
+		{"status gets its floor while work waits", priorityStatus, minuteWindow(20, 5, 0), 1, 0, 0, false, true, time.Time{}},
+		{"beyond its floor status waits for the others", priorityStatus, minuteWindow(20, 5, 1), 1, 0, 0, false, false, time.Time{}},
+		{"beyond its floor a transition read waits for the others", priorityTransit, minuteWindow(20, 5, 1), 1, 0, 0, false, false, time.Time{}},
+		{"listing pages may use up to 30 % of the window", priorityStatus, minuteWindow(20, 15, 5), 0, 0, 0, false, true, time.Time{}},
+		{"then they leave the rest of the 40 % to transition reads", priorityStatus, minuteWindow(20, 14, 6), 0, 0, 0, false, false, reset},
+		{"a transition read may use up to 40 % of the window", priorityTransit, minuteWindow(20, 13, 7), 0, 0, 0, false, true, time.Time{}},
+		{"never more than that", priorityTransit, minuteWindow(20, 12, 8), 0, 0, 0, false, false, reset},
+		{"a waiting transition read goes before the next page", priorityStatus, minuteWindow(20, 15, 2), 0, 0, 1, false, false, time.Time{}},
+		{"a 429's Retry-After holds everything", priorityWork, minuteWindow(20, 10, 0), 0, 0, 0, true, false, gateNow.Add(5 * time.Second)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newRateGate(60, clocktesting.NewFakePassiveClock(gateNow))
 			g.windows = []gateWindow{tt.window}
-			g.waiting = [2]int{tt.workWaiting, tt.statusWaiting}
+			g.waiting = [priorities]int{tt.workWaiting, tt.transitWaiting, tt.statusWaiting}
 			if tt.paused {
 				g.pausedUntil = gateNow.Add(5 * time.Second)
 			}
@@ -51,7 +57,7 @@ func TestRateGateAdmit(t *testing.T) {
 				t.Fatalf("admit = %v, %v; want %v, %v", wake, ok, tt.wake, tt.ok)
 			}
 			w := g.windows[0]
-			if ok && (w.Remaining != tt.window.Remaining-1 || (tt.prio == priorityStatus) != (w.statusUsed == tt.window.statusUsed+1)) {
+			if ok && (w.Remaining != tt.window.Remaining-1 || (tt.prio != priorityWork) != (w.statusUsed == tt.window.statusUsed+1)) {
 				t.Errorf("after admission: remaining %d, status used %d", w.Remaining, w.statusUsed)
 			}
 			if !ok && w.Remaining != tt.window.Remaining {
