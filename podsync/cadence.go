@@ -20,10 +20,11 @@ import (
 // read every FastInterval from the reserve (every other once half of it is
 // spent), by the cheaper of a full listing and one GET /v2/pods/{id} each;
 // once the reserve is spent they are read as fast as the bucket refills,
-// also between the pages of a listing in progress (between). A listing's
+// also while a listing is walked (between, whileWalking). A listing's
 // pages are charged as it begins, so the bucket refills during a long walk.
-// Until RunPod sends RateLimit headers, the fixed intervals apply. The rate gate (runpodapi) serves creates and
-// deletes before status reads, so they are never starved by them.
+// Until RunPod sends RateLimit headers, the fixed intervals apply. The rate
+// gate (runpodapi) serves creates and deletes before status reads, so they
+// are never starved by them, and reads of pods in transition before pages.
 type cadence struct {
 	share    float64
 	bucket   *rate.Limiter
@@ -135,9 +136,9 @@ func (c *cadence) charge(now time.Time, requests int) {
 }
 
 // between reports whether transit pods in transition may be read by id at
-// now, between two pages of a full listing in progress: a walk paced by the
-// rate gate can take minutes, and a starting pod would wait for its last
-// page. As for any targeted read: the budget is known, the fast spacing has
+// now, while a full listing is walked: a walk paced by the rate gate can
+// take minutes, and a starting pod would wait for its last page. As for any
+// targeted read: the budget is known, the fast spacing has
 // passed since the last read, and the bucket holds them.
 func (c *cadence) between(now time.Time, transit int, s Settings) bool {
 	if c.perSec <= 0 || transit == 0 {

@@ -91,6 +91,9 @@ func (p *Provider) readExit(ctx context.Context, key string) {
 			t.exit, t.exitReading = exit, false
 			if t.runpod != nil && stopped(t.runpod.Status) {
 				seen = copyPod(t.runpod)
+				if t.seenAt.After(asked) {
+					asked = t.seenAt // a read since showed it stopped still: no older than that
+				}
 			}
 		}
 	})

@@ -133,8 +133,8 @@ type pendingForged struct {
 // reconcileAbsent is a proven RunPod pod this listing does not hold. The
 // caller holds the lock.
 func (p *Provider) reconcileAbsent(key string, t *tracked, l *listing, now time.Time, w *roundWork) {
-	if t.terminal || t.deleted || !l.complete || l.suspect || p.young(t, now) {
-		return
+	if t.terminal || t.deleted || !l.complete || l.suspect || p.young(t, now) || l.at.Before(t.seenAt) {
+		return // a read newer than the listing showed it
 	}
 	if t.missingSince.IsZero() {
 		t.missingSince = l.at

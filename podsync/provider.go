@@ -54,8 +54,9 @@ type Provider struct {
 	ssh      *sshIdentity
 	hostKeys *hostKeys
 	q        *queues
-	cad      *cadence    // when the next status read runs; only Run touches it
+	cad      *cadence    // when the next status read runs; only Run (and its walk reader, whileWalking) touches it
 	kicked   atomic.Bool // something changed that a listing will show
+	deciding sync.Mutex  // held from deciding to applying, so decisions from concurrent reads reach Kubernetes in order
 
 	mu         sync.Mutex
 	pods       corev1listers.PodLister // this node's pods, from virtual-kubelet's informer

@@ -98,17 +98,17 @@ type roundWork struct {
 func (p *Provider) Round(ctx context.Context) int { return p.round(ctx, false) }
 
 // round is Round; between, Run's rounds also read the pods in transition by
-// id between the pages of a long walk when the cadence allows.
+// id while the walk goes on, when the cadence allows (whileWalking).
 func (p *Provider) round(ctx context.Context, between bool) int {
 	now := p.now()
+	stop := func() {}
+	if between {
+		stop = p.whileWalking(ctx)
+	}
 	// A pod seen on an early page of a long walk is decided at once, as a
 	// targeted read decides it; the whole listing then decides the rest.
-	l, err := p.list(runpodapi.WithStatusRead(ctx), func(page *listing) {
-		p.decideSeen(ctx, page)
-		if between {
-			p.readTransitionsBetweenPages(ctx)
-		}
-	})
+	l, err := p.list(runpodapi.WithStatusRead(ctx), func(page *listing) { p.decideSeen(ctx, page) })
+	stop()
 	if err != nil {
 		// An outage changes no pod: statuses stay as they were.
 		p.log.Warn("list RunPod pods", "err", err)
@@ -135,6 +135,7 @@ func (p *Provider) round(ctx context.Context, between bool) int {
 	}
 	var w roundWork
 	var verdict listingVerdict
+	p.deciding.Lock()
 	p.tr.with(func(m map[string]*tracked) {
 		verdict = p.judgeListing(l, m, now)
 		for key, t := range m {
@@ -143,6 +144,7 @@ func (p *Provider) round(ctx context.Context, between bool) int {
 	})
 	p.reportListing(l, verdict)
 	p.apply(ctx, w)
+	p.deciding.Unlock()
 	if l.complete && !l.suspect {
 		p.collectOrphans(ctx, l, kube, now)
 		p.collectAccountObjects(ctx, l, now)
@@ -200,10 +202,11 @@ func (p *Provider) reconcileUncreated(t *tracked, l *listing, now time.Time, w *
 
 func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *runpodapi.Pod, listedAt, now time.Time, m map[string]*tracked, w *roundWork) {
 	t.missingSince = time.Time{}
-	if listedAt.Before(t.startedAt) {
-		return // the listing predates our last start: the start's answer is newer
+	if listedAt.Before(t.startedAt) || listedAt.Before(t.seenAt) {
+		return // the listing predates our last start, or a later read: theirs is newer
 	}
 	was := t.runpod
+	t.seenAt = listedAt
 	t.runpod = copyPod(rp)
 	if rp.Cost > 0 {
 		t.runCost = rp.Cost

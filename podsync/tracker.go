@@ -21,6 +21,7 @@ type tracked struct {
 	runpodID  string         // "" until created or adopted; always an id proven ours
 	claim     string         // a runpod.io/pod-id not proven ours yet: never acted on
 	runpod    *runpodapi.Pod // latest view from a list
+	seenAt    time.Time      // when the read that last showed runpod was asked: an older one is stale
 	createdAt time.Time      // when this term created or first saw its RunPod pod
 	waiting   *WaitingReason // why it is held back, if it is
 	rejected  *policy.Rejection

@@ -15,7 +15,7 @@ import (
 // listing reported them.
 func (p *Provider) readTransitions(ctx context.Context, ids []string) {
 	asked := p.now()
-	status := runpodapi.WithStatusRead(ctx)
+	status := runpodapi.WithTransitionRead(ctx)
 	l := partialListing(asked, "targeted reads of pods in transition")
 	for _, id := range ids {
 		if ctx.Err() != nil {
@@ -26,7 +26,9 @@ func (p *Provider) readTransitions(ctx context.Context, ids []string) {
 		case errors.Is(err, runpodapi.ErrNotFound):
 			continue // only full listings and their proofs decide a pod is gone
 		case err != nil:
-			p.log.Warn("read RunPod pod in transition", "id", id, "err", err)
+			if ctx.Err() == nil {
+				p.log.Warn("read RunPod pod in transition", "id", id, "err", err)
+			}
 			continue
 		}
 		l.byID[id], l.byName[rp.Name] = rp, rp
@@ -34,16 +36,32 @@ func (p *Provider) readTransitions(ctx context.Context, ids []string) {
 	p.decideSeen(ctx, l)
 }
 
-// readTransitionsBetweenPages reads the pods in transition by id, between two
-// pages of Run's listing, when the cadence allows it (cadence.between).
-func (p *Provider) readTransitionsBetweenPages(ctx context.Context) {
-	ids := p.readNeeds().transit
-	now := p.now()
-	if !p.cad.between(now, len(ids), p.s) {
-		return
-	}
-	p.cad.spent(now, readTargeted, len(ids))
-	p.readTransitions(ctx, ids)
+// whileWalking reads the pods in transition by id every FastInterval while
+// Run's listing is walked, when the cadence allows it (cadence.between), until
+// stop: a page the rate gate holds for the next window does not hold them
+// (the gate serves them first, from a part of the status share kept for them).
+// Until stop returns, only this reader touches the cadence.
+func (p *Provider) whileWalking(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := p.clock.NewTicker(p.s.FastInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C():
+			}
+			ids := p.readNeeds().transit
+			if now := p.now(); p.cad.between(now, len(ids), p.s) {
+				p.cad.spent(now, readTargeted, len(ids))
+				p.readTransitions(ctx, ids)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // decideSeen decides what seeing l's pods at l.at decides, for the tracked
@@ -56,6 +74,8 @@ func (p *Provider) decideSeen(ctx context.Context, l *listing) {
 	if lister == nil || len(l.byID) == 0 {
 		return
 	}
+	p.deciding.Lock()
+	defer p.deciding.Unlock()
 	var w roundWork
 	p.tr.with(func(m map[string]*tracked) {
 		for key, t := range m {

@@ -70,8 +70,9 @@ func waitWithoutRounds(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// firstPageHeld stops a listing after its first page (once armed) until
-// release is closed, as a walk paced by the rate limit waits for its next window.
+// firstPageHeld stops a round's listing (not a create's name lookup) after
+// its first page, once armed, until release is closed, as a walk paced by the
+// rate limit waits for its next window.
 type firstPageHeld struct {
 	RunPod
 	armed   *atomic.Bool
@@ -80,10 +81,11 @@ type firstPageHeld struct {
 }
 
 func (h firstPageHeld) ListPodsPaged(ctx context.Context, onPage func([]runpodapi.Pod, bool)) (*runpodapi.PodList, error) {
+	if onPage == nil {
+		return h.RunPod.ListPodsPaged(ctx, nil)
+	}
 	return h.RunPod.ListPodsPaged(ctx, func(page []runpodapi.Pod, more bool) {
-		if onPage != nil {
-			onPage(page, more)
-		}
+		onPage(page, more)
 		if more && h.armed.CompareAndSwap(true, false) {
 			var ids []string
 			for _, rp := range page {
@@ -210,5 +212,85 @@ func TestRunReadsPodsInTransitionBetweenThePagesOfALongWalk(t *testing.T) {
 	waitWithoutRounds(t, "late Running", func() bool { return phaseOf(r, "late") == corev1.PodRunning })
 	if got := slow.getsDuring.Load() - before; got < 1 {
 		t.Errorf("the starting pod was read by id %d times while listings were walked; want it read between their pages", got)
+	}
+}
+
+// A pod starting while Run's walk waits for its next page (the rate gate
+// holds it for a new window) is read by id meanwhile, and is Running before
+// the walk goes on.
+func TestRunReadsPodsInTransitionWhileAWalkWaitsForAPage(t *testing.T) {
+	var armed atomic.Bool
+	held := firstPageHeld{armed: &armed, reached: make(chan []string, 1), release: make(chan struct{})}
+	steady := []*corev1.Pod{gpuPod("s0", 0, nil), gpuPod("s1", 0, nil)}
+	r := newRigWith(t, rigConfig{
+		settings: func(s *Settings) { s.StatusShare, s.ReconcileInterval = 0.5, 50*time.Millisecond },
+		sim: func(o *simulator.Options) {
+			o.PageSize = 1
+			o.Quota = simulator.Quota{Minute: 60000, Hour: 1000000, Day: 10000000}
+			o.ProvisioningDelay = time.Second
+		},
+		runpod: func(rp RunPod) RunPod { held.RunPod = rp; return held },
+	}, steady...)
+	go r.p.Run(r.ctx)
+	for _, pod := range steady {
+		if err := r.p.CreatePod(r.ctx, pod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, pod := range steady {
+		waitWithoutRounds(t, pod.Name+" Running", func() bool { return phaseOf(r, pod.Name) == corev1.PodRunning })
+	}
+	late := gpuPod("late", 0, nil)
+	if _, err := r.kube.CoreV1().Pods("default").Create(r.ctx, late, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitWithoutRounds(t, "the informer to see the late pod", func() bool { _, err := r.podLister.Pods("default").Get("late"); return err == nil })
+	if err := r.p.CreatePod(r.ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	waitWithoutRounds(t, "late created", func() bool {
+		var id string
+		r.p.tr.get("default/late", func(tr *tracked) { id = tr.runpodID })
+		return id != ""
+	})
+	armed.Store(true)
+	select {
+	case <-held.reached:
+	case <-time.After(15 * time.Second):
+		t.Fatal("no walk reached its second page")
+	}
+	defer close(held.release)
+	deadline := time.Now().Add(10 * time.Second)
+	for phaseOf(r, "late") != corev1.PodRunning && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := phaseOf(r, "late"); got != corev1.PodRunning {
+		t.Errorf("late is %s while the walk waits for its next page; want Running, read by id meanwhile", got)
+	}
+}
+
+// An older read never undoes a newer one: a walk that began before a
+// targeted read still shows the pod as it was then.
+func TestAnOlderReadDoesNotUndoANewerOne(t *testing.T) {
+	r := runningRig(t, 1, rigConfig{})
+	id := r.sim.Pods()[0].ID
+	var seen *runpodapi.Pod
+	r.p.tr.get("default/p0", func(tr *tracked) { seen = copyPod(tr.runpod) })
+	if seen == nil || seen.Status != runpodapi.StatusRunning || seen.ID != id {
+		t.Fatalf("tracked RunPod pod %+v, want %s RUNNING", seen, id)
+	}
+	newer := r.p.now().Add(time.Second)
+	r.advance(2 * time.Second)
+	r.p.decideSeen(r.ctx, partialListing(newer, "a targeted read", seen))
+	old := copyPod(seen)
+	old.Status = runpodapi.StatusExited
+	r.p.decideSeen(r.ctx, partialListing(newer.Add(-500*time.Millisecond), "a walk that began earlier", old))
+	var now runpodapi.PodStatus
+	r.p.tr.get("default/p0", func(tr *tracked) { now = tr.runpod.Status })
+	if now != runpodapi.StatusRunning {
+		t.Errorf("after an older listing showed it EXITED the tracked pod is %s; want RUNNING, as the newer read showed", now)
+	}
+	if got := phaseOf(r, "p0"); got != corev1.PodRunning {
+		t.Errorf("p0 is %s; want Running", got)
 	}
 }
