@@ -47,9 +47,10 @@ const (
 // statusRead is the next status read: what, for which pods, and how long
 // until it may run.
 type statusRead struct {
-	kind readKind
-	ids  []string
-	wait time.Duration
+	kind    readKind
+	ids     []string
+	transit bool // for pods in transition: the rate gate's priority for them (runpodapi.WithTransitionRead)
+	wait    time.Duration
 }
 
 // readNeeds is what the next read is for.
@@ -99,10 +100,10 @@ func (c *cadence) next(now time.Time, b runpodapi.Budget, n readNeeds, s Setting
 	}
 	full := statusRead{kind: readFull, wait: max(s.ReconcileInterval-now.Sub(c.lastFull), until(keep+pages))}
 	if len(n.transit) > 0 || n.fast {
-		fast := statusRead{kind: readFull}
+		fast := statusRead{kind: readFull, transit: true}
 		cost := pages
 		if len(n.transit) > 0 && len(n.transit) < pages { // a kick for a pod in transition is served by reading it
-			fast, cost = statusRead{kind: readTargeted, ids: n.transit}, len(n.transit)
+			fast, cost = statusRead{kind: readTargeted, ids: n.transit, transit: true}, len(n.transit)
 		}
 		spacing := s.FastInterval
 		if tokens < float64(keep)/2 {

@@ -44,7 +44,7 @@ func TestCadence(t *testing.T) {
 		c := newCadence(0.25)
 		for _, pages := range []int{1, 3} {
 			r := c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: pages}, s)
-			if pages == 1 && (r.wait != 0 || r.kind != readFull) {
+			if pages == 1 && (r.wait != 0 || r.kind != readFull || r.transit) {
 				t.Fatalf("first read: %+v, want a full listing now", r)
 			}
 			if pages == 1 {
@@ -64,13 +64,13 @@ func TestCadence(t *testing.T) {
 		c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: 5}, s)
 		c.spent(cadenceNow, readFull, 5)
 		r := c.next(cadenceNow.Add(200*time.Millisecond), exampleQuota(3000), readNeeds{pages: 5, transit: []string{"a", "b"}}, s)
-		if r.kind != readTargeted || len(r.ids) != 2 {
+		if r.kind != readTargeted || len(r.ids) != 2 || !r.transit {
 			t.Fatalf("two of five pages' pods in transition: %+v, want targeted reads", r)
 		}
 		near(t, "targeted", r.wait, 800*time.Millisecond)
 		r = c.next(cadenceNow.Add(200*time.Millisecond), exampleQuota(3000), readNeeds{pages: 5, transit: []string{"a", "b", "c", "d", "e", "f"}}, s)
-		if r.kind != readFull {
-			t.Errorf("six pods in transition on five pages: %+v, want a full listing", r)
+		if r.kind != readFull || !r.transit {
+			t.Errorf("six pods in transition on five pages: %+v, want a full listing, read for them", r)
 		}
 		// Past half the reserve, every other second; spent, as fast as the bucket refills.
 		at := cadenceNow

@@ -43,7 +43,7 @@ func (p *Provider) Run(ctx context.Context) {
 		} else {
 			est := max(1, needs.pages) // charged as the walk begins; the rest when it ends
 			p.cad.spent(now, readFull, est)
-			p.cad.charge(p.clock.Now(), p.round(ctx, true)-est)
+			p.cad.charge(p.clock.Now(), p.round(ctx, walk{between: true, transit: read.transit})-est)
 		}
 		p.q.rounds.Add(tok) // the cadence says when
 	}
@@ -95,19 +95,28 @@ type roundWork struct {
 // Round lists RunPod once (every page), brings every tracked pod up to
 // date, restarts, ends or deletes what needs it, collects orphans and
 // reports health and spend. It returns the requests the listing took.
-func (p *Provider) Round(ctx context.Context) int { return p.round(ctx, false) }
+func (p *Provider) Round(ctx context.Context) int { return p.round(ctx, walk{}) }
 
-// round is Round; between, Run's rounds also read the pods in transition by
-// id while the walk goes on, when the cadence allows (whileWalking).
-func (p *Provider) round(ctx context.Context, between bool) int {
+// walk is how a round walks its listing.
+type walk struct {
+	between bool // read the pods in transition by id while it goes on, when the cadence allows (whileWalking)
+	transit bool // it is read for pods in transition: the rate gate serves it as their reads
+}
+
+// round is Round, walked as how says.
+func (p *Provider) round(ctx context.Context, how walk) int {
 	now := p.now()
 	stop := func() {}
-	if between {
+	if how.between {
 		stop = p.whileWalking(ctx)
+	}
+	status := runpodapi.WithStatusRead(ctx)
+	if how.transit {
+		status = runpodapi.WithTransitionRead(ctx)
 	}
 	// A pod seen on an early page of a long walk is decided at once, as a
 	// targeted read decides it; the whole listing then decides the rest.
-	l, err := p.list(runpodapi.WithStatusRead(ctx), func(page *listing) { p.decideSeen(ctx, page) })
+	l, err := p.list(status, func(page *listing) { p.decideSeen(ctx, page) })
 	stop()
 	if err != nil {
 		// An outage changes no pod: statuses stay as they were.

@@ -14,13 +14,13 @@ import (
 // What status reads may take of each window, as a share of its quota: at
 // most statusMaxShare whatever else waits (creates and deletes always keep
 // the rest), and at least statusFloorShare while other requests wait (so
-// status never stops during a burst of creates). Listing pages leave the
-// last transitKeepShare of that to reads of pods in transition, so a pod
-// starting during a long walk is not held until the next window.
+// status never stops during a burst of creates). Reads of pods in
+// transition may take up to transitMaxShare, so the few starts that come
+// after a window's listings are not held until the next window.
 const (
 	statusMaxShare   = 0.4
+	transitMaxShare  = 0.5
 	statusFloorShare = 0.02 // one request of a 60-a-minute window
-	transitKeepShare = 0.1  // six requests of a 60-a-minute window
 )
 
 type priority int
@@ -43,7 +43,7 @@ func WithStatusRead(ctx context.Context) context.Context {
 
 // WithTransitionRead marks ctx's requests as status reads of pods in
 // transition: as WithStatusRead, but served before other status reads and
-// with the last part of their share kept for them.
+// with a larger share of each window (transitMaxShare).
 func WithTransitionRead(ctx context.Context) context.Context {
 	return context.WithValue(ctx, priorityKey{}, priorityTransit)
 }
@@ -70,17 +70,16 @@ func (w *gateWindow) statusFloor() int {
 	return max(1, int(float64(w.Quota)*statusFloorShare))
 }
 
-// statusCap is what status reads of prio may take of w: listing pages
-// leave the transit keep.
+// statusCap is what status reads of prio may take of w, counting both kinds.
 func (w *gateWindow) statusCap(prio priority) int {
 	if w.Quota <= 0 {
 		return int(^uint(0) >> 1)
 	}
-	limit := max(1, int(float64(w.Quota)*statusMaxShare))
-	if prio == priorityStatus {
-		limit = max(1, limit-int(float64(w.Quota)*transitKeepShare))
+	share := statusMaxShare
+	if prio == priorityTransit {
+		share = transitMaxShare
 	}
-	return limit
+	return max(1, int(float64(w.Quota)*share))
 }
 
 // rateGate keeps the client inside the advertised quota: it counts every

@@ -21,7 +21,7 @@ func TestRateGateAdmit(t *testing.T) {
 	tests := []struct {
 		name           string
 		prio           priority
-		window         gateWindow // quota 20: status floor 1, cap 8 (listing pages 6)
+		window         gateWindow // quota 20: status floor 1, cap 8 (transition reads 10)
 		workWaiting    int
 		statusWaiting  int
 		transitWaiting int
@@ -37,10 +37,10 @@ func TestRateGateAdmit(t *testing.T) {
 		{"status gets its floor while work waits", priorityStatus, minuteWindow(20, 5, 0), 1, 0, 0, false, true, time.Time{}},
 		{"beyond its floor status waits for the others", priorityStatus, minuteWindow(20, 5, 1), 1, 0, 0, false, false, time.Time{}},
 		{"beyond its floor a transition read waits for the others", priorityTransit, minuteWindow(20, 5, 1), 1, 0, 0, false, false, time.Time{}},
-		{"listing pages may use up to 30 % of the window", priorityStatus, minuteWindow(20, 15, 5), 0, 0, 0, false, true, time.Time{}},
-		{"then they leave the rest of the 40 % to transition reads", priorityStatus, minuteWindow(20, 14, 6), 0, 0, 0, false, false, reset},
-		{"a transition read may use up to 40 % of the window", priorityTransit, minuteWindow(20, 13, 7), 0, 0, 0, false, true, time.Time{}},
-		{"never more than that", priorityTransit, minuteWindow(20, 12, 8), 0, 0, 0, false, false, reset},
+		{"status alone may use up to 40 % of the window", priorityStatus, minuteWindow(20, 13, 7), 0, 0, 0, false, true, time.Time{}},
+		{"never more than that", priorityStatus, minuteWindow(20, 12, 8), 0, 0, 0, false, false, reset},
+		{"a transition read may use up to 50 % of the window", priorityTransit, minuteWindow(20, 12, 9), 0, 0, 0, false, true, time.Time{}},
+		{"nor a transition read more than that", priorityTransit, minuteWindow(20, 11, 10), 0, 0, 0, false, false, reset},
 		{"a waiting transition read goes before the next page", priorityStatus, minuteWindow(20, 15, 2), 0, 0, 1, false, false, time.Time{}},
 		{"a 429's Retry-After holds everything", priorityWork, minuteWindow(20, 10, 0), 0, 0, 0, true, false, gateNow.Add(5 * time.Second)},
 	}
