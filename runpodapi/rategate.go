@@ -21,6 +21,10 @@ const (
 	statusMaxShare   = 0.4
 	transitMaxShare  = 0.5
 	statusFloorShare = 0.02 // one request of a 60-a-minute window
+	// contendedFor is how long after a create or delete had to wait
+	// status reads still get only their floor: between two creates of a
+	// burst a worker is busy, not waiting, and a status read would take its turn.
+	contendedFor = time.Second
 )
 
 type priority int
@@ -95,6 +99,7 @@ type rateGate struct {
 	windows     []gateWindow
 	observed    time.Time
 	pausedUntil time.Time
+	workHeld    time.Time       // when a request of priorityWork was last held back, or let go after that
 	waiting     [priorities]int // requests waiting, per priority
 	changed     chan struct{}   // closed and replaced whenever a waiter may now pass
 }
@@ -110,12 +115,16 @@ func newRateGate(defaultPerMinute int, clk clock.PassiveClock) *rateGate {
 // wait blocks until a request of ctx's priority may be sent, and counts it.
 func (g *rateGate) wait(ctx context.Context) error {
 	prio := priorityOf(ctx)
+	held := false
 	g.mu.Lock()
 	g.waiting[prio]++
 	for {
 		now := g.clock.Now()
 		g.roll(now)
 		wake, ok := g.admit(prio, now)
+		if (!ok || held) && prio == priorityWork {
+			g.workHeld, held = now, true // refused, or admitted after being held
+		}
 		if ok {
 			g.leave(prio)
 			paced := len(g.windows) == 0
@@ -183,8 +192,13 @@ func (g *rateGate) admit(prio priority, now time.Time) (wake time.Time, ok bool)
 		if w.Remaining-g.keep(prio, w) <= 0 || (status && w.statusUsed >= w.statusCap(prio)) {
 			return w.Reset, false
 		}
-		if status && g.waiting[priorityWork] > 0 && w.statusUsed >= w.statusFloor() {
-			return time.Time{}, false // the others go first; status has had its floor of this window
+		if status && w.statusUsed >= w.statusFloor() {
+			if g.waiting[priorityWork] > 0 {
+				return time.Time{}, false // the others go first; status has had its floor of this window
+			}
+			if until := g.workHeld.Add(contendedFor); now.Before(until) {
+				return until, false // a burst of creates is going on: its next request comes in a moment
+			}
 		}
 		if prio == priorityStatus && g.waiting[priorityTransit] > 0 {
 			return time.Time{}, false // a pod in transition is read before the next page

@@ -26,23 +26,28 @@ func TestRateGateAdmit(t *testing.T) {
 		statusWaiting  int
 		transitWaiting int
 		paused         bool
+		workHeld       time.Duration // before gateNow; 0: never
 		ok             bool
 		wake           time.Time
 	}{
-		{"work takes the last request when no status read waits", priorityWork, minuteWindow(20, 1, 0), 0, 0, 0, false, true, time.Time{}},
-		{"work leaves a waiting status read its floor", priorityWork, minuteWindow(20, 1, 0), 0, 1, 0, false, false, reset},
-		{"work leaves a waiting transition read its floor", priorityWork, minuteWindow(20, 1, 0), 0, 0, 1, false, false, reset},
-		{"once status had its floor, work takes the rest", priorityWork, minuteWindow(20, 1, 1), 0, 1, 0, false, true, time.Time{}},
-		{"an exhausted window holds everything until its reset", priorityWork, minuteWindow(20, 0, 0), 0, 0, 0, false, false, reset},
-		{"status gets its floor while work waits", priorityStatus, minuteWindow(20, 5, 0), 1, 0, 0, false, true, time.Time{}},
-		{"beyond its floor status waits for the others", priorityStatus, minuteWindow(20, 5, 1), 1, 0, 0, false, false, time.Time{}},
-		{"beyond its floor a transition read waits for the others", priorityTransit, minuteWindow(20, 5, 1), 1, 0, 0, false, false, time.Time{}},
-		{"status alone may use up to 40 % of the window", priorityStatus, minuteWindow(20, 13, 7), 0, 0, 0, false, true, time.Time{}},
-		{"never more than that", priorityStatus, minuteWindow(20, 12, 8), 0, 0, 0, false, false, reset},
-		{"a transition read may use up to 50 % of the window", priorityTransit, minuteWindow(20, 12, 9), 0, 0, 0, false, true, time.Time{}},
-		{"nor a transition read more than that", priorityTransit, minuteWindow(20, 11, 10), 0, 0, 0, false, false, reset},
-		{"a waiting transition read goes before the next page", priorityStatus, minuteWindow(20, 15, 2), 0, 0, 1, false, false, time.Time{}},
-		{"a 429's Retry-After holds everything", priorityWork, minuteWindow(20, 10, 0), 0, 0, 0, true, false, gateNow.Add(5 * time.Second)},
+		{"work takes the last request when no status read waits", priorityWork, minuteWindow(20, 1, 0), 0, 0, 0, false, 0, true, time.Time{}},
+		{"work leaves a waiting status read its floor", priorityWork, minuteWindow(20, 1, 0), 0, 1, 0, false, 0, false, reset},
+		{"work leaves a waiting transition read its floor", priorityWork, minuteWindow(20, 1, 0), 0, 0, 1, false, 0, false, reset},
+		{"once status had its floor, work takes the rest", priorityWork, minuteWindow(20, 1, 1), 0, 1, 0, false, 0, true, time.Time{}},
+		{"an exhausted window holds everything until its reset", priorityWork, minuteWindow(20, 0, 0), 0, 0, 0, false, 0, false, reset},
+		{"status gets its floor while work waits", priorityStatus, minuteWindow(20, 5, 0), 1, 0, 0, false, 0, true, time.Time{}},
+		{"beyond its floor status waits for the others", priorityStatus, minuteWindow(20, 5, 1), 1, 0, 0, false, 0, false, time.Time{}},
+		{"beyond its floor a transition read waits for the others", priorityTransit, minuteWindow(20, 5, 1), 1, 0, 0, false, 0, false, time.Time{}},
+		{"status alone may use up to 40 % of the window", priorityStatus, minuteWindow(20, 13, 7), 0, 0, 0, false, 0, true, time.Time{}},
+		{"never more than that", priorityStatus, minuteWindow(20, 12, 8), 0, 0, 0, false, 0, false, reset},
+		{"a transition read may use up to 50 % of the window", priorityTransit, minuteWindow(20, 12, 9), 0, 0, 0, false, 0, true, time.Time{}},
+		{"nor a transition read more than that", priorityTransit, minuteWindow(20, 11, 10), 0, 0, 0, false, 0, false, reset},
+		{"a waiting transition read goes before the next page", priorityStatus, minuteWindow(20, 15, 2), 0, 0, 1, false, 0, false, time.Time{}},
+		{"beyond its floor status waits while a burst of creates goes on", priorityStatus, minuteWindow(20, 5, 1), 0, 0, 0, false, 200 * time.Millisecond, false, gateNow.Add(800 * time.Millisecond)},
+		{"and a transition read too", priorityTransit, minuteWindow(20, 5, 1), 0, 0, 0, false, 200 * time.Millisecond, false, gateNow.Add(800 * time.Millisecond)},
+		{"status still gets its floor then", priorityStatus, minuteWindow(20, 5, 0), 0, 0, 0, false, 200 * time.Millisecond, true, time.Time{}},
+		{"a second after the last held create, status may use its share", priorityStatus, minuteWindow(20, 5, 1), 0, 0, 0, false, time.Second, true, time.Time{}},
+		{"a 429's Retry-After holds everything", priorityWork, minuteWindow(20, 10, 0), 0, 0, 0, true, 0, false, gateNow.Add(5 * time.Second)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +56,9 @@ func TestRateGateAdmit(t *testing.T) {
 			g.waiting = [priorities]int{tt.workWaiting, tt.transitWaiting, tt.statusWaiting}
 			if tt.paused {
 				g.pausedUntil = gateNow.Add(5 * time.Second)
+			}
+			if tt.workHeld > 0 {
+				g.workHeld = gateNow.Add(-tt.workHeld)
 			}
 			wake, ok := g.admit(tt.prio, gateNow)
 			if ok != tt.ok || !wake.Equal(tt.wake) {
@@ -152,5 +160,44 @@ func TestRateGateServesWorkBeforeStatus(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the status read did not pass once nothing else waited")
+	}
+}
+
+// A create held until the window's reset keeps status reads to their floor
+// for a moment after it goes: the burst's next create is on its way.
+func TestRateGateKeepsStatusToItsFloorRightAfterAHeldCreate(t *testing.T) {
+	clk := clocktesting.NewFakePassiveClock(gateNow)
+	g := newRateGate(60, clk)
+	g.windows = []gateWindow{minuteWindow(20, 0, 0)}
+	admitted := make(chan error, 1)
+	go func() { admitted <- g.wait(context.Background()) }()
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	waitFor("the create to wait", func() bool { g.mu.Lock(); defer g.mu.Unlock(); return g.waiting[priorityWork] == 1 })
+	reset := gateNow.Add(30 * time.Second)
+	clk.SetTime(reset)
+	g.mu.Lock()
+	g.notify()
+	g.mu.Unlock()
+	if err := <-admitted; err != nil {
+		t.Fatal(err)
+	}
+	if err := g.wait(WithStatusRead(context.Background())); err != nil {
+		t.Fatalf("the status floor: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := g.wait(WithStatusRead(ctx)); err == nil {
+		t.Fatal("a status read beyond its floor went out right after a held create")
+	}
+	clk.SetTime(reset.Add(contendedFor))
+	if err := g.wait(WithStatusRead(context.Background())); err != nil {
+		t.Fatalf("a second later: %v", err)
 	}
 }
