@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -47,6 +48,7 @@ func (e *env) burstAtQuota(w *podWatch, res *quotaResults, n int) {
 	res.addBurst(r)
 	e.t.Logf("%d-pod burst: %d Running in %s (bound %s, ratio %.2f), %d RunPod requests (%d answered 429): %v",
 		n, r.running, dur(r.measured), dur(r.bound), r.ratio(), r.kubelet.total, r.kubelet.tooMany, r.kubelet.routes)
+	e.t.Logf("%d-pod burst, requests by minute window:\n%s", n, strings.Join(st.tap.byMinute(simKey, fc.at, lastRunning.Add(time.Second)), "\n"))
 }
 
 func running(s seen) bool { return !s.running.IsZero() }

@@ -13,7 +13,7 @@ import (
 
 const (
 	quotaFlips       = 12 // steady pods set EXITED per scenario (fewer when there are fewer pods)
-	quotaTransitions = 3  // pods created one at a time during the window
+	quotaTransitions = 5  // pods created one at a time during the window
 	budgetMetric     = "runpod_kubelet_status_budget_requests_per_minute"
 )
 

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -106,6 +107,21 @@ func (tp *tap) count(key string, from, to time.Time) tapCount {
 		}
 	}
 	return c
+}
+
+// byMinute is key's requests in [from, to) in the simulator's minute
+// windows (aligned to UTC minutes), one line each: where a burst's time went.
+func (tp *tap) byMinute(key string, from, to time.Time) []string {
+	var lines []string
+	for at := from.Truncate(time.Minute); at.Before(to); at = at.Add(time.Minute) {
+		end := at.Add(time.Minute)
+		if to.Before(end) {
+			end = to
+		}
+		c := tp.count(key, later(at, from), end)
+		lines = append(lines, fmt.Sprintf("%s: %d (%v)", at.Format("15:04"), c.total, c.routes))
+	}
+	return lines
 }
 
 // perMinute is the count's rate over a span of d.
