@@ -105,7 +105,7 @@ func (c *cadence) next(now time.Time, b runpodapi.Budget, n readNeeds, s Setting
 		if len(n.transit) > 0 && len(n.transit) < pages { // a kick for a pod in transition is served by reading it
 			fast, cost = statusRead{kind: readTargeted, ids: n.transit, transit: true}, len(n.transit)
 		}
-		spacing := s.FastInterval
+		spacing := max(s.FastInterval, windowSpacing(b, now, cost))
 		if tokens < float64(keep)/2 {
 			spacing *= 2 // half the reserve is spent: make the rest last
 		}
@@ -141,16 +141,43 @@ func (c *cadence) charge(now time.Time, requests int) {
 // take minutes, and a starting pod would wait for its last page. As for any
 // targeted read: the budget is known, the fast spacing has
 // passed since the last read, and the bucket holds them.
-func (c *cadence) between(now time.Time, transit int, s Settings) bool {
+func (c *cadence) between(now time.Time, b runpodapi.Budget, transit int, s Settings) bool {
 	if c.perSec <= 0 || transit == 0 {
 		return false
 	}
 	tokens := c.bucket.TokensAt(now)
-	spacing := s.FastInterval
+	spacing := max(s.FastInterval, windowSpacing(b, now, transit))
 	if tokens < float64(reserveFor(c.perSec))/2 {
 		spacing *= 2
 	}
 	return now.Sub(c.lastRead) >= spacing && tokens >= float64(transit)
+}
+
+// windowSpacing is the spacing of reads that cost requests each which makes
+// what the shortest window has left last at least half the time to its
+// reset. Right after a burst of creates, reads every FastInterval would
+// spend the window's last requests while the new pods provision, and the
+// read that shows them RUNNING would wait for the next window. A window with
+// room to spare gives less than FastInterval. The longer windows are the bucket's.
+func windowSpacing(b runpodapi.Budget, now time.Time, requests int) time.Duration {
+	var w *runpodapi.RateWindow
+	for i := range b.Windows {
+		if c := &b.Windows[i]; c.Remaining >= 0 && c.Length > 0 && (w == nil || c.Length < w.Length) {
+			w = c
+		}
+	}
+	left := time.Duration(0)
+	if w != nil {
+		left = w.Reset.Sub(now)
+	}
+	switch {
+	case left <= 0:
+		return 0
+	case w.Remaining < requests:
+		return left // the rate gate holds them until the reset anyway
+	default:
+		return time.Duration(float64(left) / 2 * float64(requests) / float64(w.Remaining))
+	}
 }
 
 // perMinute is the status budget in requests a minute, 0 while unknown.

@@ -89,6 +89,19 @@ func TestCadence(t *testing.T) {
 			t.Errorf("reserve spent: wait %v, want between FastInterval and one token (%v)", r.wait, secs(1/perSec))
 		}
 	})
+	t.Run("what the minute window has left lasts half the time to its reset", func(t *testing.T) {
+		c := newCadence(0.25)
+		b := exampleQuota(3000) // right after a burst: 17 left for the window's last 57 s
+		b.Windows[0].Remaining, b.Windows[0].Reset = 17, cadenceNow.Add(57*time.Second)
+		c.next(cadenceNow, b, readNeeds{pages: 5}, s)
+		c.spent(cadenceNow, readFull, 5)
+		starting := make([]string, 500)
+		r := c.next(cadenceNow, b, readNeeds{pages: 5, transit: starting}, s)
+		if r.kind != readFull || !r.transit {
+			t.Fatalf("500 pods in transition on five pages: %+v, want a full listing, read for them", r)
+		}
+		near(t, "five pages, 17 left for 57 s", r.wait, secs(57.0/2*5/17))
+	})
 	t.Run("another client on the key lowers the budget", func(t *testing.T) {
 		c := newCadence(0.25)
 		c.next(cadenceNow, exampleQuota(300), readNeeds{pages: 1}, s) // the hour: 300 left for 60 minutes
@@ -129,22 +142,28 @@ func TestCadenceBetweenPages(t *testing.T) {
 		c.spent(cadenceNow, readFull, pages)
 		return c
 	}
+	full := exampleQuota(3000)
+	tight := exampleQuota(3000) // the minute window has 6 left for its last 58 s
+	tight.Windows[0].Remaining, tight.Windows[0].Reset = 6, cadenceNow.Add(60*time.Second)
 	tests := []struct {
 		name    string
 		c       *cadence
+		budget  runpodapi.Budget
 		at      time.Duration
 		transit int
 		want    bool
 	}{
-		{"budget unknown", newCadence(0.25), time.Minute, 1, false},
-		{"nothing in transition", walking(50), 2 * time.Second, 0, false},
-		{"within the fast spacing of the listing's start", walking(50), 500 * time.Millisecond, 1, false},
-		{"one pod, the reserve holds it", walking(50), 2 * time.Second, 1, true},
-		{"more pods than the reserve holds", walking(50), 2 * time.Second, 40, false},
+		{"budget unknown", newCadence(0.25), runpodapi.Budget{}, time.Minute, 1, false},
+		{"nothing in transition", walking(50), full, 2 * time.Second, 0, false},
+		{"within the fast spacing of the listing's start", walking(50), full, 500 * time.Millisecond, 1, false},
+		{"one pod, the reserve holds it", walking(50), full, 2 * time.Second, 1, true},
+		{"more pods than the reserve holds", walking(50), full, 2 * time.Second, 40, false},
+		{"the window's last requests last half its time left", walking(50), tight, 2 * time.Second, 1, false},
+		{"spaced so", walking(50), tight, 5 * time.Second, 1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.c.between(cadenceNow.Add(tt.at), tt.transit, s); got != tt.want {
+			if got := tt.c.between(cadenceNow.Add(tt.at), tt.budget, tt.transit, s); got != tt.want {
 				t.Errorf("between = %v, want %v", got, tt.want)
 			}
 		})

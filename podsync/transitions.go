@@ -55,7 +55,7 @@ func (p *Provider) whileWalking(ctx context.Context) (stop func()) {
 			case <-tick.C():
 			}
 			ids := p.readNeeds().transit
-			if now := p.now(); p.cad.between(now, len(ids), p.s) {
+			if now := p.now(); p.cad.between(now, p.rp.Budget(), len(ids), p.s) {
 				p.cad.spent(now, readTargeted, len(ids))
 				p.readTransitions(ctx, ids)
 			}
