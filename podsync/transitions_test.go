@@ -2,6 +2,7 @@ package podsync
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestRunReadsAPodInTransitionByIDWhenAListingCostsMore(t *testing.T) {
 }
 
 // waitWithoutRounds waits up to 15 s for cond, leaving the reads to Run.
-func waitWithoutRounds(t *testing.T, what string, cond func() bool) {
+func waitWithoutRounds(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -177,38 +178,10 @@ func (s *slowPages) GetPod(ctx context.Context, id string) (*runpodapi.Pod, erro
 // A pod starting while a long listing is walked is read by id between its
 // pages, not only once the walk ends.
 func TestRunReadsPodsInTransitionBetweenThePagesOfALongWalk(t *testing.T) {
-	var steady []*corev1.Pod
-	for _, name := range []string{"s0", "s1", "s2", "s3", "s4", "s5"} {
-		steady = append(steady, gpuPod(name, 0, nil))
-	}
 	slow := &slowPages{delay: 100 * time.Millisecond}
-	r := newRigWith(t, rigConfig{
-		settings: func(s *Settings) { s.StatusShare, s.ReconcileInterval = 0.5, 50*time.Millisecond },
-		sim: func(o *simulator.Options) {
-			o.PageSize = 1
-			o.Quota = simulator.Quota{Minute: 60000, Hour: 1000000, Day: 10000000}
-			o.ProvisioningDelay = 2 * time.Second // in transition through several walks
-		},
-		runpod: func(rp RunPod) RunPod { slow.RunPod = rp; return slow },
-	}, steady...)
-	go r.p.Run(r.ctx)
-	for _, pod := range steady {
-		if err := r.p.CreatePod(r.ctx, pod); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, pod := range steady {
-		waitWithoutRounds(t, pod.Name+" Running", func() bool { return phaseOf(r, pod.Name) == corev1.PodRunning })
-	}
-	late := gpuPod("late", 0, nil)
-	if _, err := r.kube.CoreV1().Pods("default").Create(r.ctx, late, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	waitWithoutRounds(t, "the informer to see the late pod", func() bool { _, err := r.podLister.Pods("default").Get("late"); return err == nil })
+	r := walkingRig(t, 6, 2*time.Second, func(rp RunPod) RunPod { slow.RunPod = rp; return slow }) // in transition through several walks
 	before := slow.getsDuring.Load()
-	if err := r.p.CreatePod(r.ctx, late); err != nil {
-		t.Fatal(err)
-	}
+	r.startLate()
 	waitWithoutRounds(t, "late Running", func() bool { return phaseOf(r, "late") == corev1.PodRunning })
 	if got := slow.getsDuring.Load() - before; got < 1 {
 		t.Errorf("the starting pod was read by id %d times while listings were walked; want it read between their pages", got)
@@ -221,33 +194,8 @@ func TestRunReadsPodsInTransitionBetweenThePagesOfALongWalk(t *testing.T) {
 func TestRunReadsPodsInTransitionWhileAWalkWaitsForAPage(t *testing.T) {
 	var armed atomic.Bool
 	held := firstPageHeld{armed: &armed, reached: make(chan []string, 1), release: make(chan struct{})}
-	steady := []*corev1.Pod{gpuPod("s0", 0, nil), gpuPod("s1", 0, nil)}
-	r := newRigWith(t, rigConfig{
-		settings: func(s *Settings) { s.StatusShare, s.ReconcileInterval = 0.5, 50*time.Millisecond },
-		sim: func(o *simulator.Options) {
-			o.PageSize = 1
-			o.Quota = simulator.Quota{Minute: 60000, Hour: 1000000, Day: 10000000}
-			o.ProvisioningDelay = time.Second
-		},
-		runpod: func(rp RunPod) RunPod { held.RunPod = rp; return held },
-	}, steady...)
-	go r.p.Run(r.ctx)
-	for _, pod := range steady {
-		if err := r.p.CreatePod(r.ctx, pod); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, pod := range steady {
-		waitWithoutRounds(t, pod.Name+" Running", func() bool { return phaseOf(r, pod.Name) == corev1.PodRunning })
-	}
-	late := gpuPod("late", 0, nil)
-	if _, err := r.kube.CoreV1().Pods("default").Create(r.ctx, late, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	waitWithoutRounds(t, "the informer to see the late pod", func() bool { _, err := r.podLister.Pods("default").Get("late"); return err == nil })
-	if err := r.p.CreatePod(r.ctx, late); err != nil {
-		t.Fatal(err)
-	}
+	r := walkingRig(t, 2, time.Second, func(rp RunPod) RunPod { held.RunPod = rp; return held })
+	r.startLate()
 	waitWithoutRounds(t, "late created", func() bool {
 		var id string
 		r.p.tr.get("default/late", func(tr *tracked) { id = tr.runpodID })
@@ -292,5 +240,48 @@ func TestAnOlderReadDoesNotUndoANewerOne(t *testing.T) {
 	}
 	if got := phaseOf(r, "p0"); got != corev1.PodRunning {
 		t.Errorf("p0 is %s; want Running", got)
+	}
+}
+
+// walkingRig runs Run over n Running pods s0…, listed one a page at a
+// raised advertised quota, with provisioning taking provisioning and the
+// RunPod client wrapped by wrap.
+func walkingRig(t *testing.T, n int, provisioning time.Duration, wrap func(RunPod) RunPod) *rig {
+	t.Helper()
+	var steady []*corev1.Pod
+	for i := range n {
+		steady = append(steady, gpuPod(fmt.Sprintf("s%d", i), 0, nil))
+	}
+	r := newRigWith(t, rigConfig{
+		settings: func(s *Settings) { s.StatusShare, s.ReconcileInterval = 0.5, 50*time.Millisecond },
+		sim: func(o *simulator.Options) {
+			o.PageSize = 1
+			o.Quota = simulator.Quota{Minute: 60000, Hour: 1000000, Day: 10000000}
+			o.ProvisioningDelay = provisioning
+		},
+		runpod: wrap,
+	}, steady...)
+	go r.p.Run(r.ctx)
+	for _, pod := range steady {
+		if err := r.p.CreatePod(r.ctx, pod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, pod := range steady {
+		waitWithoutRounds(t, pod.Name+" Running", func() bool { return phaseOf(r, pod.Name) == corev1.PodRunning })
+	}
+	return r
+}
+
+// startLate creates the pod "late" in Kubernetes and on the node.
+func (r *rig) startLate() {
+	r.t.Helper()
+	late := gpuPod("late", 0, nil)
+	if _, err := r.kube.CoreV1().Pods("default").Create(r.ctx, late, metav1.CreateOptions{}); err != nil {
+		r.t.Fatal(err)
+	}
+	waitWithoutRounds(r.t, "the informer to see the late pod", func() bool { _, err := r.podLister.Pods("default").Get("late"); return err == nil })
+	if err := r.p.CreatePod(r.ctx, late); err != nil {
+		r.t.Fatal(err)
 	}
 }
