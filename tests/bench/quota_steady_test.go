@@ -15,6 +15,7 @@ const (
 	quotaFlips       = 12 // steady pods set EXITED per scenario (fewer when there are fewer pods)
 	quotaTransitions = 5  // pods created one at a time during the window
 	budgetMetric     = "runpod_kubelet_status_budget_requests_per_minute"
+	fastInterval     = time.Second // podsync's FastInterval: a pod in transition is read at most this often
 )
 
 // steadyAtQuota sets pods up at the raised quota, switches the simulator to the
