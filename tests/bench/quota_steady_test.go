@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/runpod-kubelet/runpod-kubelet/runpodapi"
@@ -162,6 +163,7 @@ func (st *stage) flipSpread(w *podWatch, clusterID, node string, names []string,
 // minutes ends the series.
 func (st *stage) transitions(w *podWatch, node string, names []string, r *steadyResult) {
 	for _, n := range names {
+		asked := time.Now()
 		st.createPods(w, node, []string{n})
 		if !waitFor(2*time.Minute, func() bool { return !w.get(n).ready.IsZero() }) {
 			r.transUnseen += len(names) - len(r.transition)
@@ -169,7 +171,12 @@ func (st *stage) transitions(w *podWatch, node string, names []string, r *steady
 		}
 		rp := st.runpodPods(w, st.e.clusterID, node, []string{n})[n]
 		if rp.StartedAt != nil {
-			r.transition = append(r.transition, w.get(n).ready.Sub(*rp.StartedAt))
+			lag := w.get(n).ready.Sub(*rp.StartedAt)
+			if lag > 2*time.Second { // what the kubelet sent meanwhile, to see why
+				st.e.t.Logf("%s: RUNNING → Ready %s (RUNNING at +%s); the kubelet's requests from its create:\n%s", n, dur(lag),
+					dur(rp.StartedAt.Sub(asked)), strings.Join(st.tap.timeline(simKey, asked, w.get(n).ready), "\n"))
+			}
+			r.transition = append(r.transition, lag)
 			r.transitIDs = append(r.transitIDs, transit{id: rp.ID, runningAt: *rp.StartedAt})
 		}
 	}

@@ -29,9 +29,9 @@ type tap struct {
 }
 
 type tapCall struct {
-	at         time.Time
-	key, route string
-	code       int
+	at               time.Time
+	key, route, path string
+	code             int
 }
 
 // firstCreate is when a key's first create arrived and its windows just before.
@@ -60,7 +60,7 @@ func (tp *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &codeRecorder{ResponseWriter: w, code: http.StatusOK}
 	tp.next.ServeHTTP(rec, r)
 	tp.mu.Lock()
-	tp.calls = append(tp.calls, tapCall{at: at, key: key, route: route, code: rec.code})
+	tp.calls = append(tp.calls, tapCall{at: at, key: key, route: route, path: r.URL.Path, code: rec.code})
 	tp.mu.Unlock()
 }
 
@@ -120,6 +120,19 @@ func (tp *tap) byMinute(key string, from, to time.Time) []string {
 		}
 		c := tp.count(key, later(at, from), end)
 		lines = append(lines, fmt.Sprintf("%s: %d (%v)", at.Format("15:04"), c.total, c.routes))
+	}
+	return lines
+}
+
+// timeline is key's requests in [from, to), one line each, from from.
+func (tp *tap) timeline(key string, from, to time.Time) []string {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	var lines []string
+	for _, c := range tp.calls {
+		if c.key == key && !c.at.Before(from) && c.at.Before(to) {
+			lines = append(lines, fmt.Sprintf("+%s %s %s %d", c.at.Sub(from).Round(time.Millisecond), c.route, c.path, c.code))
+		}
 	}
 	return lines
 }
