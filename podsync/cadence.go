@@ -105,11 +105,7 @@ func (c *cadence) next(now time.Time, b runpodapi.Budget, n readNeeds, s Setting
 		if len(n.transit) > 0 && len(n.transit) < pages { // a kick for a pod in transition is served by reading it
 			fast, cost = statusRead{kind: readTargeted, ids: n.transit, transit: true}, len(n.transit)
 		}
-		spacing := max(s.FastInterval, windowSpacing(b, now, cost))
-		if tokens < float64(keep)/2 {
-			spacing *= 2 // half the reserve is spent: make the rest last
-		}
-		fast.wait = max(spacing-now.Sub(c.lastRead), until(cost))
+		fast.wait = max(c.fastSpacing(now, b, cost, tokens, s)-now.Sub(c.lastRead), until(cost))
 		if fast.wait < full.wait {
 			full = fast
 		}
@@ -146,11 +142,19 @@ func (c *cadence) between(now time.Time, b runpodapi.Budget, transit int, s Sett
 		return false
 	}
 	tokens := c.bucket.TokensAt(now)
-	spacing := max(s.FastInterval, windowSpacing(b, now, transit))
+	return now.Sub(c.lastRead) >= c.fastSpacing(now, b, transit, tokens, s) && tokens >= float64(transit)
+}
+
+// fastSpacing is the least time between two reads of pods in transition
+// that cost requests each, with tokens in the bucket at now: FastInterval, or
+// longer where the minute window's remainder asks it (windowSpacing), and
+// twice that once half the reserve is spent, so that the rest lasts.
+func (c *cadence) fastSpacing(now time.Time, b runpodapi.Budget, requests int, tokens float64, s Settings) time.Duration {
+	spacing := max(s.FastInterval, windowSpacing(b, now, requests))
 	if tokens < float64(reserveFor(c.perSec))/2 {
 		spacing *= 2
 	}
-	return now.Sub(c.lastRead) >= spacing && tokens >= float64(transit)
+	return spacing
 }
 
 // windowSpacing is the spacing of reads that cost requests each which makes
@@ -166,11 +170,10 @@ func windowSpacing(b runpodapi.Budget, now time.Time, requests int) time.Duratio
 			w = c
 		}
 	}
-	left := time.Duration(0)
-	if w != nil {
-		left = w.Reset.Sub(now)
+	if w == nil {
+		return 0
 	}
-	switch {
+	switch left := w.Reset.Sub(now); {
 	case left <= 0:
 		return 0
 	case w.Remaining < requests:

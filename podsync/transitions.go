@@ -39,7 +39,7 @@ func (p *Provider) readTransitions(ctx context.Context, ids []string) {
 // whileWalking reads the pods in transition by id every FastInterval while
 // Run's listing is walked, when the cadence allows it (cadence.between), until
 // stop: a page the rate gate holds for the next window does not hold them
-// (the gate serves them first, from a part of the status share kept for them).
+// (the gate serves them before pages, from a larger share of each window).
 // Until stop returns, only this reader touches the cadence.
 func (p *Provider) whileWalking(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
