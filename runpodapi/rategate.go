@@ -61,8 +61,7 @@ func priorityOf(ctx context.Context) priority {
 // decremented for every request sent and lowered by every response's
 // header, so concurrent requests cannot overrun it; it refills at Reset.
 type gateWindow struct {
-	RateWindow
-	statusUsed int // status reads sent in the current window
+	RateWindow // its StatusUsed counts status reads sent in the current window
 }
 
 func (w *gateWindow) known() bool { return w.Remaining >= 0 }
@@ -83,8 +82,11 @@ func (w *gateWindow) statusCap(prio priority) int {
 	if prio == priorityTransit {
 		share = transitMaxShare
 	}
-	return max(1, int(float64(w.Quota)*share))
+	return shareOfQuota(w.Quota, share)
 }
+
+// shareOfQuota is share of quota in whole requests, at least one.
+func shareOfQuota(quota int, share float64) int { return max(1, int(float64(quota)*share)) }
 
 // rateGate keeps the client inside the advertised quota: it counts every
 // window itself (fixed windows, as RunPod and the simulator keep them), so
@@ -189,10 +191,10 @@ func (g *rateGate) admit(prio priority, now time.Time) (wake time.Time, ok bool)
 			continue
 		}
 		status := prio != priorityWork
-		if w.Remaining-g.keep(prio, w) <= 0 || (status && w.statusUsed >= w.statusCap(prio)) {
+		if w.Remaining-g.keep(prio, w) <= 0 || (status && w.StatusUsed >= w.statusCap(prio)) {
 			return w.Reset, false
 		}
-		if status && w.statusUsed >= w.statusFloor() {
+		if status && w.StatusUsed >= w.statusFloor() {
 			if g.waiting[priorityWork] > 0 {
 				return time.Time{}, false // the others go first; status has had its floor of this window
 			}
@@ -208,7 +210,7 @@ func (g *rateGate) admit(prio priority, now time.Time) (wake time.Time, ok bool)
 		if w := &g.windows[i]; w.known() {
 			w.Remaining--
 			if prio != priorityWork {
-				w.statusUsed++
+				w.StatusUsed++
 			}
 		}
 	}
@@ -221,7 +223,7 @@ func (g *rateGate) keep(prio priority, w *gateWindow) int {
 	if prio != priorityWork || g.waiting[priorityStatus]+g.waiting[priorityTransit] == 0 {
 		return 0
 	}
-	return max(0, w.statusFloor()-w.statusUsed)
+	return max(0, w.statusFloor()-w.StatusUsed)
 }
 
 // roll refills every window whose reset has passed. The lock is held.
@@ -238,7 +240,7 @@ func (g *rateGate) roll(now time.Time) {
 		for !now.Before(w.Reset) {
 			w.Reset = w.Reset.Add(w.Length)
 		}
-		w.Remaining, w.statusUsed = w.Quota, 0
+		w.Remaining, w.StatusUsed = w.Quota, 0
 	}
 }
 
@@ -291,7 +293,7 @@ func (w *gateWindow) merge(remaining int, reset time.Time) {
 	tolerance := max(w.Length/2, 2*time.Second)
 	switch {
 	case !w.known() || reset.After(w.Reset.Add(tolerance)):
-		w.Remaining, w.Reset, w.statusUsed = remaining, reset, 0 // the next window, or the first news of one
+		w.Remaining, w.Reset, w.StatusUsed = remaining, reset, 0 // the next window, or the first news of one
 	case reset.Before(w.Reset.Add(-tolerance)):
 		// An answer to a request of the previous window: the count rolled since.
 	default:

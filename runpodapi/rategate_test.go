@@ -13,7 +13,7 @@ var gateNow = time.Date(2026, 11, 26, 12, 0, 30, 0, time.UTC)
 
 func minuteWindow(quota, remaining, statusUsed int) gateWindow {
 	return gateWindow{RateWindow: RateWindow{Name: "minute", Quota: quota, Length: time.Minute, Remaining: remaining,
-		Reset: gateNow.Add(30 * time.Second)}, statusUsed: statusUsed}
+		Reset: gateNow.Add(30 * time.Second), StatusUsed: statusUsed}}
 }
 
 func TestRateGateAdmit(t *testing.T) {
@@ -65,8 +65,8 @@ func TestRateGateAdmit(t *testing.T) {
 				t.Fatalf("admit = %v, %v; want %v, %v", wake, ok, tt.wake, tt.ok)
 			}
 			w := g.windows[0]
-			if ok && (w.Remaining != tt.window.Remaining-1 || (tt.prio != priorityWork) != (w.statusUsed == tt.window.statusUsed+1)) {
-				t.Errorf("after admission: remaining %d, status used %d", w.Remaining, w.statusUsed)
+			if ok && (w.Remaining != tt.window.Remaining-1 || (tt.prio != priorityWork) != (w.StatusUsed == tt.window.StatusUsed+1)) {
+				t.Errorf("after admission: remaining %d, status used %d", w.Remaining, w.StatusUsed)
 			}
 			if !ok && w.Remaining != tt.window.Remaining {
 				t.Errorf("a refused request was counted: remaining %d", w.Remaining)

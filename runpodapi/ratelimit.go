@@ -17,6 +17,19 @@ type RateWindow struct {
 	Length    time.Duration // w: window length
 	Remaining int           // r: requests left in the current window
 	Reset     time.Time     // now + t: when the current window resets
+	// StatusUsed is what the client's rate gate let status reads take of
+	// the current window (its own count, not a header's).
+	StatusUsed int
+}
+
+// TransitRoom is what status reads of pods in transition may still take of
+// the window: the rate gate holds them once status reads took
+// transitMaxShare of it (or Remaining is spent), whatever the cadence asks.
+func (w RateWindow) TransitRoom() int {
+	if w.Quota <= 0 {
+		return w.Remaining
+	}
+	return min(w.Remaining, shareOfQuota(w.Quota, transitMaxShare)-w.StatusUsed)
 }
 
 // Budget is what the client last learned about the caller's rate quota.
