@@ -56,7 +56,8 @@ type statusRead struct {
 // readNeeds is what the next read is for.
 type readNeeds struct {
 	pages   int      // of the latest full listing
-	transit []string // RunPod ids of pods in transition
+	transit []string  // RunPod ids of pods in transition, worth reading now
+	later   time.Time // when the first pod in transition not worth reading yet is (provisioning.readFrom); zero: none
 	fast    bool     // something changed that only a listing shows (a kick, a pod without a RunPod id in transition)
 }
 
@@ -73,7 +74,7 @@ func (c *cadence) next(now time.Time, b runpodapi.Budget, n readNeeds, s Setting
 		if n.fast || len(n.transit) > 0 {
 			interval = s.FastInterval
 		}
-		return statusRead{kind: readFull, wait: interval - now.Sub(c.lastRead)}
+		return statusRead{kind: readFull, wait: n.until(now, interval-now.Sub(c.lastRead))}
 	}
 	perSec := c.share * sustained
 	pages := max(1, n.pages)
@@ -110,8 +111,17 @@ func (c *cadence) next(now time.Time, b runpodapi.Budget, n readNeeds, s Setting
 			full = fast
 		}
 	}
-	full.wait = min(full.wait, maxStatusWait)
+	full.wait = n.until(now, min(full.wait, maxStatusWait))
 	return full
+}
+
+// until shortens wait to the time at now until a held pod in transition is
+// worth reading: the loop decides again then, with it among the transit.
+func (n readNeeds) until(now time.Time, wait time.Duration) time.Duration {
+	if n.later.IsZero() {
+		return wait
+	}
+	return min(wait, max(0, n.later.Sub(now)))
 }
 
 // spent charges a read that costs requests, begun at now. Run charges a
@@ -158,8 +168,9 @@ func (c *cadence) fastSpacing(now time.Time, b runpodapi.Budget, requests int, t
 }
 
 // windowSpacing is the spacing of reads that cost requests each which makes
-// what the shortest window has left last at least half the time to its
-// reset. Right after a burst of creates, reads every FastInterval would
+// what the shortest window has left for them (RateWindow.TransitRoom: the
+// rate gate's share for reads of pods in transition, less what status
+// reads took) last at least half the time to its reset. Right after a burst of creates, reads every FastInterval would
 // spend the window's last requests while the new pods provision, and the
 // read that shows them RUNNING would wait for the next window. A window with
 // room to spare gives less than FastInterval. The longer windows are the bucket's.
@@ -173,13 +184,13 @@ func windowSpacing(b runpodapi.Budget, now time.Time, requests int) time.Duratio
 	if w == nil {
 		return 0
 	}
-	switch left := w.Reset.Sub(now); {
+	switch left, room := w.Reset.Sub(now), w.TransitRoom(); {
 	case left <= 0:
 		return 0
-	case w.Remaining < requests:
+	case room < requests:
 		return left // the rate gate holds them until the reset anyway
 	default:
-		return time.Duration(float64(left) / 2 * float64(requests) / float64(w.Remaining))
+		return time.Duration(float64(left) / 2 * float64(requests) / float64(room))
 	}
 }
 

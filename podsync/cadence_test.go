@@ -67,7 +67,9 @@ func TestCadence(t *testing.T) {
 		if r.kind != readTargeted || len(r.ids) != 2 || !r.transit {
 			t.Fatalf("two of five pages' pods in transition: %+v, want targeted reads", r)
 		}
-		near(t, "targeted", r.wait, 800*time.Millisecond)
+		// Two requests a read: the 30 the gate lets transit reads have of the
+		// minute last half of its 60 s at one read every 2 s.
+		near(t, "targeted", r.wait, 1800*time.Millisecond)
 		r = c.next(cadenceNow.Add(200*time.Millisecond), exampleQuota(3000), readNeeds{pages: 5, transit: []string{"a", "b", "c", "d", "e", "f"}}, s)
 		if r.kind != readFull || !r.transit {
 			t.Errorf("six pods in transition on five pages: %+v, want a full listing, read for them", r)
@@ -101,6 +103,24 @@ func TestCadence(t *testing.T) {
 			t.Fatalf("500 pods in transition on five pages: %+v, want a full listing, read for them", r)
 		}
 		near(t, "five pages, 17 left for 57 s", r.wait, secs(57.0/2*5/17))
+	})
+	t.Run("what status reads took of the window's share for them lasts half the time to its reset", func(t *testing.T) {
+		c := newCadence(0.25)
+		b := exampleQuota(3000) // 40 left, but status reads took 25 of the 30 the gate lets them have
+		b.Windows[0].Remaining, b.Windows[0].StatusUsed, b.Windows[0].Reset = 40, 25, cadenceNow.Add(50*time.Second)
+		c.next(cadenceNow, b, readNeeds{pages: 5}, s)
+		c.spent(cadenceNow, readFull, 5)
+		r := c.next(cadenceNow, b, readNeeds{pages: 5, transit: []string{"a"}}, s)
+		near(t, "one pod, 5 reads left for 50 s", r.wait, 5*time.Second)
+	})
+	t.Run("a pod in transition not worth reading yet is read when it is", func(t *testing.T) {
+		c := newCadence(0.25)
+		c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: 1}, s)
+		c.spent(cadenceNow, readFull, 1)
+		r := c.next(cadenceNow, exampleQuota(3000), readNeeds{pages: 1, later: cadenceNow.Add(3 * time.Second)}, s)
+		near(t, "held for 3 s", r.wait, 3*time.Second)
+		r = c.next(cadenceNow, runpodapi.Budget{}, readNeeds{pages: 1, later: cadenceNow.Add(1500 * time.Millisecond)}, Settings{ReconcileInterval: time.Minute, FastInterval: time.Second})
+		near(t, "held for 1.5 s, budget unknown", r.wait, 1500*time.Millisecond)
 	})
 	t.Run("another client on the key lowers the budget", func(t *testing.T) {
 		c := newCadence(0.25)
