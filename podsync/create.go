@@ -75,7 +75,7 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 		}
 		if res.pod != nil {
 			t.runpodID, t.runpod, t.waiting, t.missingSince, t.claim = res.pod.ID, res.pod, nil, time.Time{}, ""
-			t.createdAt = p.now()
+			t.createdAt, t.provisioning = p.now(), !res.adopted
 			if res.plan != nil {
 				t.container, t.unwrapped = containerFromPlan(t.pod, res.plan), res.plan.Launch.Unwrapped
 				t.noSSH = !res.plan.SSH
@@ -103,7 +103,11 @@ func (p *Provider) finishCreate(key string, t *tracked, res createResult) {
 		}
 		p.record(key)
 	}
-	p.kick()
+	if res.pod != nil {
+		p.wake() // in transition now: the cadence reads it when it may be running (provisioning.go)
+	} else {
+		p.kick()
+	}
 }
 
 // scheduleCreate queues the next attempt as res asks.

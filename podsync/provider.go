@@ -55,6 +55,7 @@ type Provider struct {
 	hostKeys *hostKeys
 	q        *queues
 	cad      *cadence    // when the next status read runs; only Run (and its walk reader, whileWalking) touches it
+	starts   *provisioning
 	kicked   atomic.Bool // something changed that a listing will show
 	deciding sync.Mutex  // held from deciding to applying, so decisions from concurrent reads reach Kubernetes in order
 
@@ -99,6 +100,7 @@ func New(d Deps) *Provider {
 		hostKeys: &hostKeys{},
 		q:        newQueues(s, d.Clock),
 		cad:      newCadence(s.StatusShare),
+		starts:   newProvisioning(),
 		notify:   func(*corev1.Pod) {},
 		termCtx:  context.Background(),
 		handover: newHandover(d.Handover, s.CreateBound),

@@ -49,6 +49,9 @@ func (p *Provider) Run(ctx context.Context) {
 	}
 }
 
+// wake has Run decide its next read again now, without asking for a listing.
+func (p *Provider) wake() { p.q.rounds.Add(roundToken{}) }
+
 // kick asks for a read soon: something changed that a listing will show.
 func (p *Provider) kick() {
 	p.kicked.Store(true)
@@ -63,11 +66,16 @@ func (p *Provider) readNeeds() readNeeds {
 		n.pages = p.lastList.pages
 	}
 	p.mu.Unlock()
+	now := p.now()
 	p.tr.with(func(m map[string]*tracked) {
 		for _, t := range m {
 			switch {
 			case !t.inTransition():
 			case t.runpodID != "" && !t.deleted:
+				if from := p.starts.readFrom(t, p.s.FastInterval); from.After(now) {
+					n.later = earliest(n.later, from) // it cannot be running yet
+					continue
+				}
 				n.transit = append(n.transit, t.runpodID)
 			case t.deleted:
 				n.fast = true // a delete waits for a full listing to show its pod stopped
@@ -229,6 +237,12 @@ func (p *Provider) reconcileSeen(key string, t *tracked, cur *corev1.Pod, rp *ru
 	if t.terminal {
 		p.reconcileEnded(t, rp, now, w) // ended earlier (perhaps in another term) but still there
 		return
+	}
+	if rp.Status == runpodapi.StatusRunning && t.provisioning {
+		p.starts.observe(rp)
+	}
+	if rp.Status != runpodapi.StatusProvisioning && rp.Status != runpodapi.StatusStarting {
+		t.provisioning = false
 	}
 	if rp.Status == runpodapi.StatusRunning && (was == nil || was.Status != runpodapi.StatusRunning) {
 		t.runningAt, t.exit = now, nil // a new run: its exit status is not known yet

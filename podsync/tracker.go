@@ -23,6 +23,9 @@ type tracked struct {
 	runpod    *runpodapi.Pod // latest view from a list
 	seenAt    time.Time      // when the read that last showed runpod was asked: an older one is stale
 	createdAt time.Time      // when this term created or first saw its RunPod pod
+	// provisioning is set when this term's create made the RunPod pod, until a
+	// read shows it RUNNING: its reads wait for the shortest start seen (provisioning.go).
+	provisioning bool
 	waiting   *WaitingReason // why it is held back, if it is
 	rejected  *policy.Rejection
 	// missingSince is the first complete listing that lacked the RunPod pod

@@ -285,3 +285,56 @@ func (r *rig) startLate() {
 		r.t.Fatal(err)
 	}
 }
+
+// Once the term has seen how long RunPod takes to start a pod, a new pod is
+// not read every FastInterval from its create: its first read waits for the
+// shortest start seen, less FastInterval (provisioning.go).
+func TestAPodJustCreatedIsReadWhenItMayBeRunning(t *testing.T) {
+	const provisioningDelay = 600 * time.Millisecond
+	portless := func(name string) *corev1.Pod {
+		pod := gpuPod(name, 0, nil)
+		pod.Spec.Containers[0].Ports = nil // RUNNING is the end of its transition
+		return pod
+	}
+	steady := []*corev1.Pod{portless("steady-a"), portless("steady-b"), portless("steady-c")}
+	r := newRigWith(t, rigConfig{
+		settings: func(s *Settings) { s.StatusShare = 0.5 }, // hundreds a second: FastInterval spaces the reads
+		sim: func(o *simulator.Options) {
+			o.PageSize = 1
+			o.Quota = simulator.Quota{Minute: 60000, Hour: 1000000, Day: 10000000}
+			o.ProvisioningDelay = provisioningDelay
+		},
+	}, steady...)
+	go r.p.Run(r.ctx)
+	ready := func(name string) func() bool {
+		return func() bool {
+			st, _ := r.status(name)
+			return len(st.ContainerStatuses) == 1 && st.ContainerStatuses[0].Ready
+		}
+	}
+	for _, pod := range steady {
+		if err := r.p.CreatePod(r.ctx, pod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, pod := range steady {
+		waitWithoutRounds(t, pod.Name+" Ready", ready(pod.Name))
+	}
+	if got := r.p.starts.shortest(); got < provisioningDelay {
+		t.Fatalf("shortest start learned %v, want at least the simulator's %v", got, provisioningDelay)
+	}
+	reads := r.count(routeGet) + r.count(routeList)
+	late := portless("late")
+	if _, err := r.kube.CoreV1().Pods("default").Create(r.ctx, late, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitWithoutRounds(t, "the informer to see the late pod", func() bool { _, err := r.podLister.Pods("default").Get("late"); return err == nil })
+	if err := r.p.CreatePod(r.ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	waitWithoutRounds(t, "late Ready", ready("late"))
+	// Read every FastInterval (10 ms) from its create it would take about 60.
+	if got := r.count(routeGet) + r.count(routeList) - reads; got > 10 {
+		t.Errorf("the late pod's start took %d status reads; want a few, from when it may be running", got)
+	}
+}
